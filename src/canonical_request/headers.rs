@@ -1,0 +1,308 @@
+//! Canonical headers and the signed-headers list.
+//!
+//! Names are lowercased and sorted; each value is trimmed and its runs of
+//! spaces and tabs collapsed to one space; repeated headers are joined with
+//! ',' in the order they appear.
+
+use std::cmp::Ordering;
+
+use crate::error::{Error, lossy};
+use crate::limits::{MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS};
+use crate::request::HeaderSource;
+use crate::settings::{HeaderPolicy, Settings};
+use crate::sink::Sink;
+use crate::stack_vec::StackVec;
+
+/// One header field to sign.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Field<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) value: &'a [u8],
+    order: u32,
+}
+
+/// The fields to sign, in canonical order once sorted.
+pub(crate) type Fields<'a> = StackVec<Field<'a>, 24>;
+
+/// Headers AWS signers never sign: `authorization` holds the signature
+/// itself; the rest are changed or dropped by clients, proxies and load
+/// balancers on the way (hop-by-hop fields of RFC 9110 §7.6.1, the user agent
+/// that SDKs rewrite, and the trace id that AWS X-Ray adds in transit), so
+/// signing them would break the signature for no security gain.
+pub const NEVER_SIGNED: &[&str] = &[
+    "authorization",
+    "connection",
+    "expect",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "user-agent",
+    "x-amzn-trace-id",
+];
+
+/// Whether a header is signed under a policy (names compared case-insensitively).
+pub(crate) fn is_signed(name: &str, policy: HeaderPolicy) -> bool {
+    if NEVER_SIGNED.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return false;
+    }
+    match policy {
+        HeaderPolicy::AllExceptNeverSigned => true,
+        HeaderPolicy::AllowList => {
+            name.eq_ignore_ascii_case("host")
+                || name.eq_ignore_ascii_case("content-type")
+                || name.eq_ignore_ascii_case("content-md5")
+                || name
+                    .get(..6)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))
+        }
+    }
+}
+
+/// What signing adds to the headers it signs.
+pub(crate) struct Additions<'a> {
+    /// Fields that signing sets; a request field with the same name is replaced.
+    pub(crate) fields: &'a [(&'static str, &'a [u8])],
+    /// The host to sign when the request has no Host header.
+    pub(crate) host: Option<&'a str>,
+}
+
+/// Gathers, checks and sorts the fields to sign.
+pub(crate) fn collect<'a>(
+    source: &HeaderSource<'a>,
+    settings: &Settings,
+    additions: &Additions<'a>,
+    out: &mut Fields<'a>,
+) -> Result<(), Error> {
+    let mut seen_host = false;
+    let mut count = 0usize;
+    let mut order = 0u32;
+    let mut visit = |name: &'a str, value: &'a [u8], from_list: bool| -> Result<(), Error> {
+        count += 1;
+        if count > MAX_HEADER_FIELDS {
+            return Err(Error::TooManyHeaders {
+                count: source.len(),
+                limit: MAX_HEADER_FIELDS,
+            });
+        }
+        if from_list {
+            check_name(name)?;
+        }
+        if !is_signed(name, settings.header_policy)
+            || additions
+                .fields
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return Ok(());
+        }
+        check_value(name, value)?;
+        if name.eq_ignore_ascii_case("host") {
+            seen_host = true;
+        }
+        out.push(Field { name, value, order });
+        order += 1;
+        Ok(())
+    };
+    match source {
+        HeaderSource::Map(map) => {
+            for (name, value) in map.iter() {
+                visit(name.as_str(), value.as_bytes(), false)?;
+            }
+        }
+        HeaderSource::List(list) => {
+            for (name, value) in list.iter() {
+                visit(name, value, true)?;
+            }
+        }
+    }
+    if !seen_host {
+        let host = additions.host.ok_or(Error::MissingHost)?;
+        out.push(Field {
+            name: "host",
+            value: host.as_bytes(),
+            order,
+        });
+        order += 1;
+    }
+    for (name, value) in additions.fields {
+        out.push(Field { name, value, order });
+        order += 1;
+    }
+    let fields = out.as_mut_slice();
+    fields.sort_unstable_by(|a, b| cmp_lower(a.name, b.name).then(a.order.cmp(&b.order)));
+    Ok(())
+}
+
+fn cmp_lower(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// RFC 9110 token characters.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+pub(crate) fn check_name(name: &str) -> Result<(), Error> {
+    let bad = |reason| Error::InvalidHeaderName {
+        name: lossy(name.as_bytes()),
+        reason,
+    };
+    if name.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if name.len() > MAX_HEADER_FIELD_BYTES {
+        return Err(bad("it is too long"));
+    }
+    if !name.bytes().all(is_tchar) {
+        return Err(bad(
+            "it contains a character that is not allowed in a header name (whitespace, a separator, a control or non-ASCII character)",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_value(name: &str, value: &[u8]) -> Result<(), Error> {
+    if value.len() > MAX_HEADER_FIELD_BYTES {
+        return Err(Error::HeaderTooLarge {
+            name: lossy(name.as_bytes()),
+            len: value.len(),
+            limit: MAX_HEADER_FIELD_BYTES,
+        });
+    }
+    let bad = |reason| Error::InvalidHeaderValue {
+        name: lossy(name.as_bytes()),
+        reason,
+    };
+    for &b in value {
+        match b {
+            b'\r' | b'\n' => return Err(bad("it contains CR or LF")),
+            0 => return Err(bad("it contains NUL")),
+            b'\t' => {}
+            0x01..=0x1f | 0x7f => return Err(bad("it contains a control character")),
+            _ => {}
+        }
+    }
+    if !value.is_ascii() && std::str::from_utf8(value).is_err() {
+        return Err(bad("it is not valid UTF-8"));
+    }
+    Ok(())
+}
+
+/// Iterates over groups of fields that share a (case-insensitive) name.
+fn groups<'f, 'a>(fields: &'f [Field<'a>]) -> impl Iterator<Item = &'f [Field<'a>]> {
+    fields.chunk_by(|a, b| a.name.eq_ignore_ascii_case(b.name))
+}
+
+/// Writes `name:value\n` for each header, values joined with ','.
+pub(crate) fn write_canonical(sink: &mut impl Sink, fields: &Fields<'_>) {
+    for group in groups(fields.as_slice()) {
+        let Some(first) = group.first() else { continue };
+        write_lower(sink, first.name);
+        sink.put(b":");
+        for (i, f) in group.iter().enumerate() {
+            if i > 0 {
+                sink.put(b",");
+            }
+            write_value(sink, f.value);
+        }
+        sink.put(b"\n");
+    }
+}
+
+/// Writes the signed-headers list: lowercase names joined with ';'.
+pub(crate) fn write_signed(sink: &mut impl Sink, fields: &Fields<'_>) {
+    for (i, group) in groups(fields.as_slice()).enumerate() {
+        if i > 0 {
+            sink.put(b";");
+        }
+        if let Some(first) = group.first() {
+            write_lower(sink, first.name);
+        }
+    }
+}
+
+fn write_lower(sink: &mut impl Sink, name: &str) {
+    let bytes = name.as_bytes();
+    if !bytes.iter().any(u8::is_ascii_uppercase) {
+        sink.put(bytes);
+        return;
+    }
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(64) {
+        let out = buf.get_mut(..chunk.len()).unwrap_or(&mut []);
+        for (o, c) in out.iter_mut().zip(chunk) {
+            *o = c.to_ascii_lowercase();
+        }
+        sink.put(out);
+    }
+}
+
+/// Trims spaces and tabs and collapses inner runs of them to one space.
+fn write_value(sink: &mut impl Sink, value: &[u8]) {
+    let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = value.iter().position(|b| !is_ws(b)).unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !is_ws(b))
+        .map_or(start, |p| p + 1);
+    let trimmed = value.get(start..end).unwrap_or(&[]);
+    let mut first = true;
+    for word in trimmed.split(is_ws).filter(|w| !w.is_empty()) {
+        if !first {
+            sink.put(b" ");
+        }
+        sink.put(word);
+        first = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(v: &str) -> String {
+        let mut out = Vec::new();
+        write_value(&mut out, v.as_bytes());
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn trims_and_collapses() {
+        assert_eq!(value("  a   b \t c  "), "a b c");
+        assert_eq!(value("\"a   b   c\""), "\"a b c\"");
+        assert_eq!(value("   "), "");
+        assert_eq!(value(""), "");
+    }
+
+    #[test]
+    fn checks_values_and_names() {
+        assert!(check_value("x", b"a\r\nb").is_err());
+        assert!(check_value("x", b"a\0b").is_err());
+        assert!(check_value("x", b"\xff").is_err());
+        assert!(check_value("x", "é".as_bytes()).is_ok());
+        assert!(check_name("").is_err());
+        assert!(check_name("a b").is_err());
+        assert!(check_name("a:b").is_err());
+        assert!(check_name("X-Amz-Meta-é").is_err());
+        assert!(check_name("X-Custom").is_ok());
+    }
+
+    #[test]
+    fn policy() {
+        assert!(!is_signed("User-Agent", HeaderPolicy::AllExceptNeverSigned));
+        assert!(is_signed(
+            "content-length",
+            HeaderPolicy::AllExceptNeverSigned
+        ));
+        assert!(!is_signed("content-length", HeaderPolicy::AllowList));
+        assert!(is_signed("X-Amz-Meta-A", HeaderPolicy::AllowList));
+        assert!(is_signed("content-md5", HeaderPolicy::AllowList));
+    }
+}

@@ -1,0 +1,179 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// Everything that can make signing refuse a request.
+///
+/// Each variant names the offending input. None carries a secret: header
+/// *values*, secret keys and session tokens are never copied into an error,
+/// only header names and a short reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The access key id is empty or contains whitespace or control characters.
+    #[error("invalid access key id: {reason}")]
+    InvalidAccessKeyId {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The secret access key is empty or contains whitespace or control characters.
+    #[error("invalid secret access key: {reason}")]
+    InvalidSecretAccessKey {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The session token is empty or contains characters a header value cannot hold.
+    #[error("invalid session token: {reason}")]
+    InvalidSessionToken {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The region is empty, too long, or contains '/', whitespace or control characters.
+    #[error("invalid region {region:?}: {reason}")]
+    InvalidRegion {
+        /// The region as given (lossy if it was not printable).
+        region: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The service name is empty, too long, or contains '/', whitespace or control characters.
+    #[error("invalid service {service:?}: {reason}")]
+    InvalidService {
+        /// The service as given.
+        service: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The HTTP method is empty or not an HTTP token.
+    #[error("invalid HTTP method {method:?}")]
+    InvalidMethod {
+        /// The method as given.
+        method: String,
+    },
+    /// The request has no host: no `Host` header and no authority in its URI.
+    #[error(
+        "the request has no host: give the URI an authority (https://host/...) or add a Host header"
+    )]
+    MissingHost,
+    /// The URI's authority (host and port) is malformed.
+    #[error("invalid host {host:?}: {reason}")]
+    InvalidHost {
+        /// The authority as given.
+        host: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The URI could not be parsed at all.
+    #[error("invalid URI: {reason}")]
+    InvalidUri {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The URI path is not valid: a '%' not followed by two hex digits, or a control character.
+    #[error("invalid URI path: {reason}")]
+    InvalidPath {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The query string is not valid: a '%' not followed by two hex digits, a control
+    /// character, too many parameters, or a parameter that signing itself adds.
+    #[error("invalid query string: {reason}")]
+    InvalidQuery {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A header name is empty or is not an HTTP token (RFC 9110 §5.1).
+    #[error("invalid header name {name:?}: {reason}")]
+    InvalidHeaderName {
+        /// The name as given (lossy).
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A header value cannot be signed: it contains CR, LF, NUL or another control
+    /// character, or it is not UTF-8.
+    #[error("header {name:?} has a value that cannot be signed: {reason}")]
+    InvalidHeaderValue {
+        /// The header's name (its value is never included).
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The request has more header fields than [`crate::limits::MAX_HEADER_FIELDS`].
+    #[error("too many header fields: {count} (the limit is {limit})")]
+    TooManyHeaders {
+        /// How many header fields the request has.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// One header field is larger than [`crate::limits::MAX_HEADER_FIELD_BYTES`].
+    #[error("header {name:?} is {len} bytes (the limit is {limit})")]
+    HeaderTooLarge {
+        /// The header's name.
+        name: String,
+        /// Its value's length in bytes.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A precomputed payload hash is not 64 lowercase hexadecimal digits.
+    #[error("invalid payload hash: {reason}")]
+    InvalidPayloadHash {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A presigned URL's expiry is outside 1..=604800 seconds (7 days).
+    #[error("presign expiry of {seconds} s is out of range: it must be 1..=604800 seconds")]
+    ExpiresOutOfRange {
+        /// The expiry asked for, in whole seconds.
+        seconds: u64,
+    },
+    /// The presigned URL would outlive the credentials that sign it.
+    #[error(
+        "the presigned URL would be valid until {url_expires} but the credentials expire at {credentials_expire} (unix seconds)"
+    )]
+    PresignOutlivesCredentials {
+        /// When the URL would expire, in unix seconds.
+        url_expires: u64,
+        /// When the credentials expire, in unix seconds.
+        credentials_expire: u64,
+    },
+    /// The signing time is before 1970-01-01 or after 9999-12-31T23:59:59Z.
+    #[error("signing time is out of range: {reason}")]
+    TimeOutOfRange {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A date-time text could not be parsed.
+    #[error("invalid date {text:?}: expected {expected}")]
+    InvalidDate {
+        /// The text as given.
+        text: String,
+        /// The format that was expected.
+        expected: &'static str,
+    },
+}
+
+/// A short `Debug`-free rendering of possibly unprintable input for error messages.
+pub(crate) fn lossy(bytes: &[u8]) -> String {
+    let mut s = String::from_utf8_lossy(bytes).into_owned();
+    if s.len() > 64 {
+        let mut cut = 64;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+/// A `Display` adapter that prints a fixed mask instead of a secret.
+pub(crate) struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"** redacted **\"")
+    }
+}

@@ -1,0 +1,176 @@
+//! # awsig: AWS Signature Version 4, staged and sans-IO
+//!
+//! `awsig` signs HTTP requests for AWS (and S3-compatible servers) with
+//! [Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html),
+//! in headers or as presigned URLs.
+//!
+//! ## The contract
+//!
+//! - **No IO.** Nothing here reads a clock, an environment variable, a file
+//!   or a socket. The signing time, the credentials and the payload hash are
+//!   arguments. Fetching credentials is the caller's business.
+//! - **No globals.** All state lives in values you own: a [`Signer`] keeps
+//!   the day's derived key for itself.
+//! - **No panics on input.** Bad input is an [`Error`] that names what is
+//!   wrong; no secret ever appears in an error or a `Debug` string.
+//! - **No unsafe code.**
+//!
+//! ## The stages
+//!
+//! Each stage is a public type whose `Display` is the exact text AWS
+//! specifies, so each can be built, printed and compared on its own:
+//!
+//! ```text
+//!  request ──▶ CanonicalRequest ──SHA-256──▶ StringToSign ──HMAC──▶ Signature
+//!                                                 ▲
+//!  secret, date, region, service ──▶ SigningKey ──┘   (derived once a day, cached)
+//! ```
+//!
+//! - [`CanonicalRequest`]: method, canonical URI, canonical query,
+//!   canonical headers, signed headers, payload hash.
+//! - [`StringToSign`]: `AWS4-HMAC-SHA256`, the [`AmzDate`], the
+//!   [`CredentialScope`] and the hex SHA-256 of the canonical request.
+//! - [`SigningKey`]: kDate → kRegion → kService → kSigning. It is a secret:
+//!   it has no `Display`, and its `Debug` is redacted.
+//! - [`Signature`]: lowercase hex HMAC-SHA256 of the string to sign.
+//!
+//! Signing computes an output first ([`SigningOutput`], [`PresignOutput`])
+//! and applies it to the request as a separate, cheap step, so callers with
+//! other HTTP types can use the output directly.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use std::time::SystemTime;
+//! use awsig::{Credentials, PayloadHash, Signer};
+//!
+//! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+//! // Build once, share between threads, sign every request with it.
+//! let signer = Signer::new(creds, "us-east-1", "sqs")?;
+//!
+//! let body = r#"{"QueueName":"jobs"}"#;
+//! let mut request = http::Request::post("https://sqs.us-east-1.amazonaws.com/")
+//!     .header("content-type", "application/x-amz-json-1.0")
+//!     .header("x-amz-target", "AmazonSQS.GetQueueUrl")
+//!     .body(body)
+//!     .unwrap();
+//! signer.sign(&mut request, &PayloadHash::of(body.as_bytes()), SystemTime::now())?;
+//! assert!(request.headers().contains_key("authorization"));
+//! # Ok::<(), awsig::Error>(())
+//! ```
+//!
+//! A presigned S3 download link:
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use awsig::{Credentials, PayloadHash, Signer};
+//!
+//! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+//! let signer = Signer::new(creds, "us-east-1", "s3")?;
+//! let mut request = http::Request::get("https://examplebucket.s3.amazonaws.com/test.txt")
+//!     .body(())
+//!     .unwrap();
+//! signer.presign(&mut request, Duration::from_secs(3600), &PayloadHash::Unsigned, SystemTime::now())?;
+//! assert!(request.uri().query().unwrap().contains("X-Amz-Signature="));
+//! # Ok::<(), awsig::Error>(())
+//! ```
+//!
+//! ## S3 and every other service
+//!
+//! [`Settings::for_service`] picks the rules: S3 signs the path as sent
+//! (no normalization, single encoding) and adds `x-amz-content-sha256`;
+//! every other service, `aps` (Amazon Managed Prometheus) included,
+//! normalizes the path and encodes it twice.
+//!
+//! ## Crate features
+//!
+//! None yet: the default build is the whole signer.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod canonical_request;
+mod credentials;
+mod error;
+mod payload;
+mod presign;
+mod request;
+mod scope;
+mod settings;
+mod sign;
+mod signature;
+mod signing_key;
+mod sink;
+mod stack_vec;
+mod string_to_sign;
+
+pub use canonical_request::CanonicalRequest;
+pub use canonical_request::headers::NEVER_SIGNED;
+pub use credentials::Credentials;
+pub use error::Error;
+pub use payload::{
+    EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
+    STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
+};
+pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
+pub use request::SignableRequest;
+pub use scope::{AmzDate, CredentialScope, Region, Service};
+pub use settings::{
+    ContentSha256Header, CredentialExpiryCheck, HeaderPolicy, PathNormalization, SessionTokenMode,
+    Settings, UriEncoding,
+};
+pub use sign::{Signer, SigningOutput};
+pub use signature::Signature;
+pub use signing_key::SigningKey;
+pub use string_to_sign::{ALGORITHM, StringToSign};
+
+/// Limits on the work one request can ask for.
+pub mod limits {
+    /// The most header fields a request to sign may have (repeats count).
+    pub const MAX_HEADER_FIELDS: usize = 256;
+    /// The largest header field value (or name), in bytes.
+    pub const MAX_HEADER_FIELD_BYTES: usize = 16 * 1024;
+    /// The most query parameters a request to sign may have.
+    pub const MAX_QUERY_PARAMS: usize = 4096;
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn signer_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::Signer>();
+        assert_send_sync::<crate::Credentials>();
+    }
+
+    #[test]
+    fn constant_time_eq_compares() {
+        assert!(super::constant_time_eq(b"abc", b"abc"));
+        assert!(!super::constant_time_eq(b"abc", b"abd"));
+        assert!(!super::constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,294 @@
+//! A read-only view of the parts of a request that signing looks at.
+
+use std::fmt;
+
+use http::HeaderMap;
+
+use crate::canonical_request::check_method;
+use crate::error::{Error, lossy};
+
+/// The headers of a request: an `http::HeaderMap`, or a plain list for
+/// callers with other HTTP types.
+#[derive(Clone, Copy)]
+pub(crate) enum HeaderSource<'a> {
+    Map(&'a HeaderMap),
+    List(&'a [(&'a str, &'a [u8])]),
+}
+
+impl HeaderSource<'_> {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            HeaderSource::Map(m) => m.len(),
+            HeaderSource::List(l) => l.len(),
+        }
+    }
+}
+
+/// What signing reads from a request: method, path, query, host and headers.
+///
+/// Build it from `http` types with [`SignableRequest::from_parts`] or
+/// [`SignableRequest::from_request`], or from plain text with
+/// [`SignableRequest::new`] (which also accepts request targets that
+/// `http::Uri` refuses, such as a raw space or UTF-8 in the path).
+///
+/// ```
+/// use awsig::SignableRequest;
+/// let headers: &[(&str, &[u8])] = &[("Content-Type", b"application/json")];
+/// let req = SignableRequest::new("POST", "https://sqs.us-east-1.amazonaws.com/?Action=ListQueues", headers)?;
+/// assert_eq!(req.path(), "/");
+/// assert_eq!(req.query(), "Action=ListQueues");
+/// assert_eq!(req.host(), Some("sqs.us-east-1.amazonaws.com"));
+/// # Ok::<(), awsig::Error>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct SignableRequest<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    host: Option<&'a str>,
+    pub(crate) headers: HeaderSource<'a>,
+}
+
+impl<'a> SignableRequest<'a> {
+    /// A view of an `http::Request`.
+    pub fn from_request<B>(request: &'a http::Request<B>) -> Result<Self, Error> {
+        Self::from_http(request.method(), request.uri(), request.headers())
+    }
+
+    /// A view of `http::request::Parts`.
+    pub fn from_parts(parts: &'a http::request::Parts) -> Result<Self, Error> {
+        Self::from_http(&parts.method, &parts.uri, &parts.headers)
+    }
+
+    /// A view of a method, URI and headers from the `http` crate.
+    pub fn from_http(
+        method: &'a http::Method,
+        uri: &'a http::Uri,
+        headers: &'a HeaderMap,
+    ) -> Result<Self, Error> {
+        let host = match uri.authority() {
+            Some(a) => Some(host_for_signing(a.as_str(), uri.scheme_str())?),
+            None => None,
+        };
+        let path = uri.path();
+        crate::canonical_request::uri::check_path(path)?;
+        Ok(Self {
+            method: method.as_str(),
+            path,
+            query: uri.query().unwrap_or(""),
+            host,
+            headers: HeaderSource::Map(headers),
+        })
+    }
+
+    /// A view of a request given as text: a method, a URI (absolute,
+    /// `https://host/path?query`, or origin-form, `/path?query` with the host
+    /// in a `Host` header) and a list of `(name, value)` header fields.
+    pub fn new(
+        method: &'a str,
+        uri: &'a str,
+        headers: &'a [(&'a str, &'a [u8])],
+    ) -> Result<Self, Error> {
+        check_method(method)?;
+        let (host, rest) = if uri.starts_with('/') {
+            (None, uri)
+        } else if let Some((scheme, after)) = uri.split_once("://") {
+            if scheme.is_empty()
+                || !scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+            {
+                return Err(Error::InvalidUri {
+                    reason: "the scheme is not valid",
+                });
+            }
+            let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+            let (authority, rest) = after.split_at(end);
+            if authority.is_empty() {
+                return Err(Error::MissingHost);
+            }
+            (Some(host_for_signing(authority, Some(scheme))?), rest)
+        } else {
+            return Err(Error::InvalidUri {
+                reason: "expected an absolute URI (scheme://host/path) or a path starting with '/'",
+            });
+        };
+        let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        crate::canonical_request::uri::check_path(path)?;
+        Ok(Self {
+            method,
+            path,
+            query,
+            host,
+            headers: HeaderSource::List(headers),
+        })
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// The path as sent (wire form).
+    pub fn path(&self) -> &'a str {
+        self.path
+    }
+
+    /// The query string as sent, without '?'.
+    pub fn query(&self) -> &'a str {
+        self.query
+    }
+
+    /// The host from the URI's authority, with any user info and the scheme's
+    /// default port removed; `None` for an origin-form URI.
+    pub fn host(&self) -> Option<&'a str> {
+        self.host
+    }
+}
+
+impl fmt::Debug for SignableRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values may be secrets (cookies, tokens): show names only.
+        let names: Vec<String> = match self.headers {
+            HeaderSource::Map(m) => m.keys().map(|k| k.as_str().to_owned()).collect(),
+            HeaderSource::List(l) => l.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        };
+        f.debug_struct("SignableRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("host", &self.host)
+            .field("header_names", &names)
+            .finish()
+    }
+}
+
+/// The authority as it is signed: user info dropped, the scheme's default
+/// port (443 for https, 80 for http) dropped, any other port kept.
+pub(crate) fn host_for_signing<'a>(
+    authority: &'a str,
+    scheme: Option<&str>,
+) -> Result<&'a str, Error> {
+    let bad = |reason| Error::InvalidHost {
+        host: lossy(authority.as_bytes()),
+        reason,
+    };
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if hostport.is_empty() {
+        return Err(Error::MissingHost);
+    }
+    if hostport.bytes().any(|b| {
+        b.is_ascii_control() || b == b' ' || !b.is_ascii() || b"/?#\\\"<>{}|^`".contains(&b)
+    }) {
+        return Err(bad("it contains a character not allowed in a host"));
+    }
+    let (host, port) = if let Some(rest) = hostport.strip_prefix('[') {
+        let Some(close) = rest.find(']') else {
+            return Err(bad("an IPv6 address is missing its closing ']'"));
+        };
+        let inner = rest.get(..close).unwrap_or("");
+        if inner.is_empty()
+            || !inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
+            return Err(bad("the IPv6 address is not valid"));
+        }
+        let after = rest.get(close + 1..).unwrap_or("");
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| bad("unexpected text after the IPv6 address"))?,
+            ),
+        };
+        (hostport.get(..close + 2).unwrap_or(hostport), port)
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => {
+                if h.contains(':') {
+                    return Err(bad("an IPv6 address must be enclosed in '[' and ']'"));
+                }
+                (h, Some(p))
+            }
+            None => (hostport, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(Error::MissingHost);
+    }
+    let Some(port) = port else {
+        return Ok(hostport);
+    };
+    if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad("the port is not a number from 0 to 65535"));
+    }
+    let number: u32 = port.parse().map_err(|_| bad("the port is not a number"))?;
+    if number > 65_535 {
+        return Err(bad("the port is not a number from 0 to 65535"));
+    }
+    let default = match scheme.map(str::to_ascii_lowercase).as_deref() {
+        Some("https") | Some("wss") => Some(443),
+        Some("http") | Some("ws") => Some(80),
+        _ => None,
+    };
+    if default == Some(number) {
+        Ok(host)
+    } else {
+        Ok(hostport)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_rules() {
+        for (auth, scheme, want) in [
+            ("example.com", "https", "example.com"),
+            ("example.com:443", "https", "example.com"),
+            ("example.com:80", "https", "example.com:80"),
+            ("example.com:80", "http", "example.com"),
+            ("user:pw@example.com:8443", "https", "example.com:8443"),
+            ("[::1]:443", "https", "[::1]"),
+            ("[::1]:9000", "http", "[::1]:9000"),
+            ("[::1]", "http", "[::1]"),
+        ] {
+            assert_eq!(
+                host_for_signing(auth, Some(scheme)).unwrap(),
+                want,
+                "{auth}"
+            );
+        }
+        for bad in [
+            "[::1",
+            "[zz]",
+            "::1",
+            "host:port",
+            "host:99999",
+            "ho st",
+            "[::1]x",
+        ] {
+            assert!(host_for_signing(bad, Some("https")).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_text_targets() {
+        let r = SignableRequest::new("GET", "/example space/?a=b#frag", &[]).unwrap();
+        assert_eq!(
+            (r.path(), r.query(), r.host()),
+            ("/example space/", "a=b", None)
+        );
+        let r = SignableRequest::new("GET", "http://h:80", &[]).unwrap();
+        assert_eq!((r.path(), r.host()), ("", Some("h")));
+        assert!(SignableRequest::new("GET", "example.com/x", &[]).is_err());
+        assert!(SignableRequest::new("G ET", "/", &[]).is_err());
+        assert!(matches!(
+            SignableRequest::new("GET", "https:///x", &[]),
+            Err(Error::MissingHost)
+        ));
+    }
+}

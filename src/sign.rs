@@ -1,0 +1,387 @@
+//! Header signing and the [`Signer`] that holds what does not change
+//! between requests.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::canonical_request::headers::Additions;
+use crate::canonical_request::{CanonicalRequest, Plan};
+use crate::credentials::Credentials;
+use crate::error::{Error, Redacted};
+use crate::payload::PayloadHash;
+use crate::request::SignableRequest;
+use crate::scope::{AmzDate, CredentialScope, Region, Service};
+use crate::settings::{ContentSha256Header, SessionTokenMode, Settings};
+use crate::signature::Signature;
+use crate::signing_key::{KeyCache, SigningKey};
+use crate::sink::{CountSink, Sink};
+use crate::string_to_sign::{ALGORITHM, StringToSign};
+
+pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
+pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
+pub(crate) const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
+
+/// Signs requests for one set of credentials, region and service.
+///
+/// It keeps the day's derived signing key and reuses it for every request
+/// signed that day; the cache is keyed by the credentials too, so
+/// [`Signer::set_credentials`] with a rotated secret never reuses an old key.
+/// A `Signer` is `Send + Sync`: share one between threads (for example in an
+/// `Arc`); signing takes no lock.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use awsig::{Credentials, PayloadHash, Signer};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+/// let signer = Signer::new(creds, "us-west-2", "aps")?;
+/// let body = b"...snappy-compressed protobuf...".to_vec();
+/// let mut req = http::Request::post(
+///     "https://aps-workspaces.us-west-2.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+/// )
+/// .header("content-type", "application/x-protobuf")
+/// .body(body)
+/// .unwrap();
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let payload = PayloadHash::of(req.body());
+/// signer.sign(&mut req, &payload, now)?;
+/// assert!(req.headers()["authorization"].as_bytes().starts_with(b"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-west-2/aps/aws4_request"));
+/// # Ok::<(), awsig::Error>(())
+/// ```
+pub struct Signer {
+    credentials: Credentials,
+    region: Region,
+    service: Service,
+    settings: Settings,
+    cache: KeyCache,
+}
+
+impl Signer {
+    /// A signer with the preset for `service` ([`Settings::for_service`]).
+    pub fn new(credentials: Credentials, region: &str, service: &str) -> Result<Self, Error> {
+        let region = Region::new(region)?;
+        let service = Service::new(service)?;
+        let settings = Settings::for_service(service.as_str());
+        Ok(Self {
+            credentials,
+            region,
+            service,
+            settings,
+            cache: KeyCache::new(),
+        })
+    }
+
+    /// Replaces the settings.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Replaces the credentials (after a rotation). The next request
+    /// derives a new key.
+    pub fn set_credentials(&mut self, credentials: Credentials) {
+        self.credentials = credentials;
+    }
+
+    /// The credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The region.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The service.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The signing key for a date, from the cache when it holds it.
+    pub fn signing_key(&self, date: &AmzDate) -> SigningKey {
+        self.signing_key_for(&self.credentials, date)
+    }
+
+    pub(crate) fn signing_key_for(&self, credentials: &Credentials, date: &AmzDate) -> SigningKey {
+        let fingerprint = credentials.fingerprint();
+        self.cache
+            .get(credentials, fingerprint, date, &self.region, &self.service)
+    }
+
+    /// The credential scope for a date.
+    pub fn scope<'a>(&'a self, date: &'a AmzDate) -> CredentialScope<'a> {
+        CredentialScope::new(date, &self.region, &self.service)
+    }
+
+    /// Signs an `http::Request` in place: adds `x-amz-date`,
+    /// `x-amz-security-token` (with temporary credentials),
+    /// `x-amz-content-sha256` (when the settings ask for it) and
+    /// `authorization`. Returns the signature.
+    pub fn sign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<Signature, Error> {
+        let output = self.signing_output(&SignableRequest::from_request(request)?, payload, now)?;
+        let signature = output.signature;
+        output.apply_to(request.headers_mut())?;
+        Ok(signature)
+    }
+
+    /// Signs `http::request::Parts` in place, as [`Signer::sign`].
+    pub fn sign_parts(
+        &self,
+        parts: &mut http::request::Parts,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<Signature, Error> {
+        let output = self.signing_output(&SignableRequest::from_parts(parts)?, payload, now)?;
+        let signature = output.signature;
+        output.apply_to(&mut parts.headers)?;
+        Ok(signature)
+    }
+
+    /// Computes the headers to add without touching the request: for callers
+    /// with other HTTP types, or that want to inspect before applying.
+    pub fn signing_output(
+        &self,
+        request: &SignableRequest<'_>,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<SigningOutput, Error> {
+        self.signing_output_with(&self.credentials, request, payload, now)
+    }
+
+    /// As [`Signer::signing_output`], with other credentials than the
+    /// signer's own (for example fresh ones from a provider). The key cache
+    /// notices the change.
+    pub fn signing_output_with(
+        &self,
+        credentials: &Credentials,
+        request: &SignableRequest<'_>,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<SigningOutput, Error> {
+        let date = AmzDate::from_system_time(now)?;
+        let mut additions_buf: [(&'static str, &[u8]); 3] = [("", b""); 3];
+        let fields = header_additions(
+            &self.settings,
+            credentials,
+            &date,
+            payload,
+            &mut additions_buf,
+        );
+        let additions = Additions {
+            fields,
+            host: request.host(),
+        };
+        let fields = Plan::fields(request, &self.settings, &additions)?;
+        let plan = Plan::new(request, fields, &[], payload)?;
+        let digest = plan.hash(&self.settings);
+
+        let scope = self.scope(&date);
+        let string_to_sign = StringToSign::from_digest(scope, &digest);
+        let signature = self
+            .signing_key_for(credentials, &date)
+            .sign(&string_to_sign);
+
+        let mut signed_len = CountSink::default();
+        plan.write_signed_headers(&mut signed_len);
+        let mut auth = Vec::with_capacity(
+            ALGORITHM.len()
+                + 12
+                + credentials.access_key_id().len()
+                + 1
+                + 8
+                + self.region.as_str().len()
+                + self.service.as_str().len()
+                + 15
+                + 16
+                + signed_len.0
+                + 12
+                + 64,
+        );
+        auth.put(ALGORITHM.as_bytes());
+        auth.put(b" Credential=");
+        auth.put(credentials.access_key_id().as_bytes());
+        auth.put(b"/");
+        scope.write_to(&mut auth);
+        auth.put(b", SignedHeaders=");
+        plan.write_signed_headers(&mut auth);
+        auth.put(b", Signature=");
+        auth.put(signature.as_str().as_bytes());
+
+        let content_sha256 = match self.settings.content_sha256 {
+            ContentSha256Header::Include => Some(*payload),
+            ContentSha256Header::Omit => None,
+        };
+        Ok(SigningOutput {
+            amz_date: date,
+            authorization: auth,
+            content_sha256,
+            security_token: credentials.session_token_header().cloned(),
+            signature,
+        })
+    }
+
+    /// The canonical request that [`Signer::sign`] would sign at `now`.
+    pub fn canonical_request(
+        &self,
+        request: &SignableRequest<'_>,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<CanonicalRequest, Error> {
+        let date = AmzDate::from_system_time(now)?;
+        let mut additions_buf: [(&'static str, &[u8]); 3] = [("", b""); 3];
+        let fields = header_additions(
+            &self.settings,
+            &self.credentials,
+            &date,
+            payload,
+            &mut additions_buf,
+        );
+        let additions = Additions {
+            fields,
+            host: request.host(),
+        };
+        let fields = Plan::fields(request, &self.settings, &additions)?;
+        let plan = Plan::new(request, fields, &[], payload)?;
+        Ok(CanonicalRequest::from_plan(&plan, &self.settings))
+    }
+}
+
+/// The headers signing adds and signs, in the order they are added.
+fn header_additions<'a>(
+    settings: &Settings,
+    credentials: &'a Credentials,
+    date: &'a AmzDate,
+    payload: &'a PayloadHash,
+    buf: &'a mut [(&'static str, &'a [u8]); 3],
+) -> &'a [(&'static str, &'a [u8])] {
+    let mut n = 0;
+    let mut push = |name: &'static str, value: &'a [u8]| {
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = (name, value);
+            n += 1;
+        }
+    };
+    push(X_AMZ_DATE, date.as_bytes());
+    if let (Some(token), SessionTokenMode::Signed) =
+        (credentials.session_token(), settings.session_token)
+    {
+        push(X_AMZ_SECURITY_TOKEN, token.as_bytes());
+    }
+    if settings.content_sha256 == ContentSha256Header::Include {
+        push(X_AMZ_CONTENT_SHA256, payload.as_str().as_bytes());
+    }
+    buf.get(..n).unwrap_or(&[])
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("credentials", &self.credentials)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// What header signing adds to a request. Apply it with
+/// [`SigningOutput::apply_to`], or read the pairs with
+/// [`SigningOutput::headers`] for another HTTP type.
+pub struct SigningOutput {
+    amz_date: AmzDate,
+    authorization: Vec<u8>,
+    content_sha256: Option<PayloadHash>,
+    security_token: Option<HeaderValue>,
+    signature: Signature,
+}
+
+impl SigningOutput {
+    /// The signature.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The signing time (the `x-amz-date` value).
+    pub fn amz_date(&self) -> &AmzDate {
+        &self.amz_date
+    }
+
+    /// The `authorization` header value.
+    pub fn authorization(&self) -> &str {
+        std::str::from_utf8(&self.authorization).unwrap_or("")
+    }
+
+    /// The headers to add, as `(lowercase name, value)`, in the order
+    /// `x-amz-security-token`, `x-amz-date`, `x-amz-content-sha256`,
+    /// `authorization` (the ones that apply). The token is a secret: do not
+    /// log it.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let token = self
+            .security_token
+            .as_ref()
+            .and_then(|t| t.to_str().ok())
+            .map(|t| (X_AMZ_SECURITY_TOKEN, t));
+        let sha = self
+            .content_sha256
+            .as_ref()
+            .map(|p| (X_AMZ_CONTENT_SHA256, p.as_str()));
+        token
+            .into_iter()
+            .chain(std::iter::once((X_AMZ_DATE, self.amz_date.as_str())))
+            .chain(sha)
+            .chain(std::iter::once(("authorization", self.authorization())))
+    }
+
+    /// Inserts the headers into a header map, replacing any of the same
+    /// names. `authorization` and the token are marked sensitive.
+    pub fn apply_to(self, headers: &mut HeaderMap) -> Result<(), Error> {
+        let invalid = |name: &str| Error::InvalidHeaderValue {
+            name: name.to_owned(),
+            reason: "it is not a valid header value",
+        };
+        if let Some(token) = self.security_token {
+            headers.insert(HeaderName::from_static(X_AMZ_SECURITY_TOKEN), token);
+        }
+        let date =
+            HeaderValue::from_bytes(self.amz_date.as_bytes()).map_err(|_| invalid(X_AMZ_DATE))?;
+        headers.insert(HeaderName::from_static(X_AMZ_DATE), date);
+        if let Some(payload) = self.content_sha256 {
+            let v = HeaderValue::from_str(payload.as_str())
+                .map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
+            headers.insert(HeaderName::from_static(X_AMZ_CONTENT_SHA256), v);
+        }
+        // Takes the buffer over without copying it.
+        let mut auth =
+            HeaderValue::try_from(self.authorization).map_err(|_| invalid("authorization"))?;
+        auth.set_sensitive(true);
+        headers.insert(http::header::AUTHORIZATION, auth);
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SigningOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningOutput")
+            .field("amz_date", &self.amz_date)
+            .field("authorization", &self.authorization())
+            .field("content_sha256", &self.content_sha256)
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| Redacted),
+            )
+            .finish()
+    }
+}

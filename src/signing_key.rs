@@ -1,0 +1,290 @@
+//! Stage 3: the signing key, and the cache that derives it once a day.
+//!
+//! ```text
+//! kDate    = HMAC("AWS4" + secret, "20150830")
+//! kRegion  = HMAC(kDate, "us-east-1")
+//! kService = HMAC(kRegion, "iam")
+//! kSigning = HMAC(kService, "aws4_request")
+//! ```
+//!
+//! See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#derive-signing-key>.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering, fence};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::credentials::Credentials;
+use crate::error::Redacted;
+use crate::scope::{AmzDate, Region, Service};
+use crate::signature::Signature;
+use crate::sink::Sink;
+use crate::string_to_sign::StringToSign;
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn hmac(key: &[u8], data: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => return Zeroizing::new([0; 32]),
+    };
+    for d in data {
+        mac.update(d);
+    }
+    Zeroizing::new(mac.finalize().into_bytes().into())
+}
+
+/// The derived signing key for one date, region and service. Zeroized on
+/// drop; `Debug` does not print it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl SigningKey {
+    /// Derives the key from a secret access key.
+    pub fn derive(
+        secret_access_key: &str,
+        date: &AmzDate,
+        region: &Region,
+        service: &Service,
+    ) -> Self {
+        let mut k_secret = Zeroizing::new(Vec::with_capacity(4 + secret_access_key.len()));
+        k_secret.extend_from_slice(b"AWS4");
+        k_secret.extend_from_slice(secret_access_key.as_bytes());
+        let k_date = hmac(&k_secret, &[date.date().as_bytes()]);
+        let k_region = hmac(&*k_date, &[region.as_str().as_bytes()]);
+        let k_service = hmac(&*k_region, &[service.as_str().as_bytes()]);
+        Self {
+            key: hmac(&*k_service, &[b"aws4_request"]),
+        }
+    }
+
+    /// Derives the key from credentials.
+    pub fn from_credentials(
+        credentials: &Credentials,
+        date: &AmzDate,
+        region: &Region,
+        service: &Service,
+    ) -> Self {
+        Self::derive(credentials.secret_access_key(), date, region, service)
+    }
+
+    /// Signs a string to sign.
+    pub fn sign(&self, string_to_sign: &StringToSign<'_>) -> Signature {
+        let mut sink = MacSink(self.mac());
+        string_to_sign.write_to(&mut sink);
+        Signature::from_mac(&sink.0.finalize().into_bytes().into())
+    }
+
+    /// HMAC-SHA256 of arbitrary bytes with this key (chunk and event
+    /// signatures sign other strings with the same key).
+    pub fn sign_bytes(&self, data: &[u8]) -> Signature {
+        let mut mac = self.mac();
+        mac.update(data);
+        Signature::from_mac(&mac.finalize().into_bytes().into())
+    }
+
+    pub(crate) fn mac(&self) -> HmacSha256 {
+        match HmacSha256::new_from_slice(&*self.key) {
+            Ok(m) => m,
+            // Unreachable: HMAC accepts any key length. Fall back to a key
+            // that produces signatures no server accepts rather than panic.
+            Err(_) => HmacSha256::new(&Default::default()),
+        }
+    }
+
+    /// The raw key bytes. A secret: use only to compare with a known
+    /// derivation, never to log.
+    pub fn expose_secret_bytes(&self) -> &[u8; 32] {
+        &self.key
+    }
+
+    fn from_words(words: [u64; 4]) -> Self {
+        let mut key = Zeroizing::new([0u8; 32]);
+        for (chunk, w) in key.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        Self { key }
+    }
+
+    fn to_words(&self) -> Zeroizing<[u64; 4]> {
+        let mut words = Zeroizing::new([0u64; 4]);
+        for (w, chunk) in words.iter_mut().zip(self.key.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            *w = u64::from_le_bytes(b);
+            b.zeroize();
+        }
+        words
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SigningKey").field(&Redacted).finish()
+    }
+}
+
+pub(crate) struct MacSink(pub(crate) HmacSha256);
+
+impl Sink for MacSink {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+/// The daily signing-key cache.
+///
+/// One entry (the key, the day it is for, and a fingerprint of the
+/// credentials, region and service that made it), guarded by a sequence
+/// counter rather than a lock: readers never write shared memory, so many
+/// threads can sign at once without contending; a writer that loses a race
+/// simply does not store, and every reader that sees a torn entry derives
+/// the key itself. The counter is odd while a write is in progress.
+pub(crate) struct KeyCache {
+    seq: AtomicU64,
+    day: AtomicU64,
+    fingerprint: AtomicU64,
+    key: [AtomicU64; 4],
+}
+
+impl KeyCache {
+    pub(crate) fn new() -> Self {
+        Self {
+            seq: AtomicU64::new(0),
+            // u64::MAX is no day: the cache starts empty.
+            day: AtomicU64::new(u64::MAX),
+            fingerprint: AtomicU64::new(0),
+            key: [
+                AtomicU64::new(0),
+                AtomicU64::new(0),
+                AtomicU64::new(0),
+                AtomicU64::new(0),
+            ],
+        }
+    }
+
+    /// The key for `date`, from the cache when it holds one for the same day
+    /// and fingerprint, else derived (and stored).
+    pub(crate) fn get(
+        &self,
+        credentials: &Credentials,
+        fingerprint: u64,
+        date: &AmzDate,
+        region: &Region,
+        service: &Service,
+    ) -> SigningKey {
+        let day = date.day_number();
+        if let Some(key) = self.read(day, fingerprint) {
+            return key;
+        }
+        let key = SigningKey::from_credentials(credentials, date, region, service);
+        self.write(day, fingerprint, &key);
+        key
+    }
+
+    fn read(&self, day: u64, fingerprint: u64) -> Option<SigningKey> {
+        let s1 = self.seq.load(Ordering::Acquire);
+        if s1 & 1 == 1 {
+            return None;
+        }
+        let cached_day = self.day.load(Ordering::Relaxed);
+        let cached_fp = self.fingerprint.load(Ordering::Relaxed);
+        let words = Zeroizing::new([
+            self.key[0].load(Ordering::Relaxed),
+            self.key[1].load(Ordering::Relaxed),
+            self.key[2].load(Ordering::Relaxed),
+            self.key[3].load(Ordering::Relaxed),
+        ]);
+        fence(Ordering::Acquire);
+        if self.seq.load(Ordering::Relaxed) != s1 || cached_day != day || cached_fp != fingerprint {
+            return None;
+        }
+        Some(SigningKey::from_words(*words))
+    }
+
+    fn write(&self, day: u64, fingerprint: u64, key: &SigningKey) {
+        let s = self.seq.load(Ordering::Relaxed);
+        if s & 1 == 1
+            || self
+                .seq
+                .compare_exchange(s, s.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        fence(Ordering::Release);
+        let words = key.to_words();
+        self.day.store(day, Ordering::Relaxed);
+        self.fingerprint.store(fingerprint, Ordering::Relaxed);
+        for (slot, w) in self.key.iter().zip(words.iter()) {
+            slot.store(*w, Ordering::Relaxed);
+        }
+        self.seq.store(s.wrapping_add(2), Ordering::Release);
+    }
+}
+
+impl Drop for KeyCache {
+    fn drop(&mut self) {
+        for slot in &self.key {
+            slot.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyCache").field("key", &Redacted).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The derivation example of the AWS documentation ("Examples of how to
+    /// derive a signing key for Signature Version 4"): secret
+    /// wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY, 20120215, us-east-1, iam.
+    #[test]
+    fn matches_the_aws_documentation_example() {
+        let date = AmzDate::parse("20120215T000000Z").unwrap();
+        let key = SigningKey::derive(
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            &date,
+            &Region::new("us-east-1").unwrap(),
+            &Service::new("iam").unwrap(),
+        );
+        assert_eq!(
+            hex::encode(key.expose_secret_bytes()),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
+        assert_eq!(format!("{key:?}"), "SigningKey(\"** redacted **\")");
+    }
+
+    #[test]
+    fn cache_is_keyed_by_day_and_credentials() {
+        let cache = KeyCache::new();
+        let a = Credentials::new("AKID", "secret-one").unwrap();
+        let b = Credentials::new("AKID", "secret-two").unwrap();
+        let r = Region::new("us-east-1").unwrap();
+        let s = Service::new("sqs").unwrap();
+        let d1 = AmzDate::parse("20240101T000000Z").unwrap();
+        let d2 = AmzDate::parse("20240102T000000Z").unwrap();
+        assert!(cache.read(d1.day_number(), a.fingerprint()).is_none());
+        let k1 = cache.get(&a, a.fingerprint(), &d1, &r, &s);
+        assert_eq!(
+            cache.read(d1.day_number(), a.fingerprint()),
+            Some(k1.clone())
+        );
+        assert!(cache.read(d1.day_number(), b.fingerprint()).is_none());
+        assert!(cache.read(d2.day_number(), a.fingerprint()).is_none());
+        let kb = cache.get(&b, b.fingerprint(), &d1, &r, &s);
+        assert_ne!(kb, k1);
+        assert_eq!(kb, SigningKey::from_credentials(&b, &d1, &r, &s));
+    }
+}
