@@ -145,6 +145,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A request written as text could not be read (see [`crate::RequestText`]).
+    #[error("invalid request text at line {line}: {reason}")]
+    InvalidRequestText {
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A date-time text could not be parsed.
     #[error("invalid date {text:?}: expected {expected}")]
     InvalidDate {

@@ -107,6 +107,7 @@
 mod canonical_request;
 mod credentials;
 mod error;
+mod http_text;
 mod payload;
 mod presign;
 mod request;
@@ -123,6 +124,7 @@ pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;
 pub use error::Error;
+pub use http_text::{MAX_HEAD_BYTES, RequestText};
 pub use payload::{
     EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
