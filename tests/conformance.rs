@@ -12,7 +12,12 @@
 //! names case-insensitively (RFC 9110 §5.1; `http::HeaderMap` stores them
 //! lowercase) and without regard to the order of *different* names, which
 //! carries no meaning in HTTP (RFC 9110 §5.3).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -129,7 +134,8 @@ fn settings(ctx: &Context) -> Settings {
 }
 
 fn signer(ctx: &Context) -> Signer {
-    let creds = Credentials::build(&ctx.access_key_id, &ctx.secret, ctx.token.as_deref(), None).unwrap();
+    let creds =
+        Credentials::build(&ctx.access_key_id, &ctx.secret, ctx.token.as_deref(), None).unwrap();
     Signer::new(creds, &ctx.region, &ctx.service)
         .unwrap()
         .with_settings(settings(ctx))
@@ -163,7 +169,10 @@ fn parse_message(text: &[u8]) -> Message {
 }
 
 /// Adds `additions` to `base`, replacing fields of the same name.
-fn with_headers(base: &[(String, Vec<u8>)], additions: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+fn with_headers(
+    base: &[(String, Vec<u8>)],
+    additions: &[(String, Vec<u8>)],
+) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = base
         .iter()
         .filter(|(n, _)| !additions.iter().any(|(a, _)| a.eq_ignore_ascii_case(n)))
@@ -182,16 +191,18 @@ impl Tally {
     fn check(&mut self, case: &str, stage: &'static str, got: &str, want: &str) {
         *self.counts.entry(stage).or_default() += 1;
         if got != want {
-            self.failures
-                .push(format!("{case}: {stage} differs\n--- expected\n{want}\n--- got\n{got}\n"));
+            self.failures.push(format!(
+                "{case}: {stage} differs\n--- expected\n{want}\n--- got\n{got}\n"
+            ));
         }
     }
 
     fn check_message(&mut self, case: &str, stage: &'static str, got: &Message, want: &Message) {
         *self.counts.entry(stage).or_default() += 1;
         if got != want {
-            self.failures
-                .push(format!("{case}: {stage} differs\n--- expected\n{want:#?}\n--- got\n{got:#?}\n"));
+            self.failures.push(format!(
+                "{case}: {stage} differs\n--- expected\n{want:#?}\n--- got\n{got:#?}\n"
+            ));
         }
     }
 }
@@ -219,11 +230,18 @@ fn request_for(case: &str, dir: &Path) -> RequestText {
         // from a raw space) all describe `/example space/`. Assert the
         // discrepancy so a corrected copy of the data is noticed, then sign
         // what the expected outputs describe.
-        assert_eq!(req.target(), "/example%20space/", "{case}: erratum no longer applies");
+        assert_eq!(
+            req.target(),
+            "/example%20space/",
+            "{case}: erratum no longer applies"
+        );
         let signed = fs::read(dir.join("header-signed-request.txt")).unwrap();
         let signed = RequestText::parse(&signed).unwrap();
         assert_eq!(signed.target(), "/example space/");
-        let fixed = String::from_utf8(raw).unwrap().replacen("/example%20space/", "/example space/", 1);
+        let fixed =
+            String::from_utf8(raw)
+                .unwrap()
+                .replacen("/example%20space/", "/example space/", 1);
         req = RequestText::parse(fixed.as_bytes()).unwrap();
     }
     req
@@ -246,26 +264,55 @@ fn run_case(case: &str, dir: &Path, tally: &mut Tally) {
         .canonical_request(&view, &payload, canonical_time.unwrap_or(ctx.time))
         .unwrap();
     let want_creq = read(dir, "header-canonical-request.txt").unwrap();
-    tally.check(case, "header: canonical request", &creq.to_string(), &want_creq);
+    tally.check(
+        case,
+        "header: canonical request",
+        &creq.to_string(),
+        &want_creq,
+    );
 
     let creq = signer.canonical_request(&view, &payload, ctx.time).unwrap();
     let sts = StringToSign::new(signer.scope(&date), &creq);
     if let Some(want) = read(dir, "header-string-to-sign.txt") {
-        tally.check(case, "header: string to sign", &sts.to_string(), want.trim_end_matches('\n'));
+        tally.check(
+            case,
+            "header: string to sign",
+            &sts.to_string(),
+            want.trim_end_matches('\n'),
+        );
     }
     let signature = signer.signing_key(&date).sign(&sts);
     let want_signed = read(dir, "header-signed-request.txt").unwrap();
     let want_sig = read(dir, "header-signature.txt").unwrap_or_else(|| signature_in(&want_signed));
-    tally.check(case, "header: signature", signature.as_str(), want_sig.trim());
+    tally.check(
+        case,
+        "header: signature",
+        signature.as_str(),
+        want_sig.trim(),
+    );
 
     let output = signer.signing_output(&view, &payload, ctx.time).unwrap();
-    assert_eq!(output.signature(), &signature, "{case}: signing_output agrees with the stages");
+    assert_eq!(
+        output.signature(),
+        &signature,
+        "{case}: signing_output agrees with the stages"
+    );
     let added: Vec<(String, Vec<u8>)> = output
         .headers()
         .map(|(n, v)| (n.to_owned(), v.as_bytes().to_vec()))
         .collect();
-    let got = message(req.method(), req.target(), &with_headers(req.headers(), &added), req.body());
-    tally.check_message(case, "header: signed request", &got, &parse_message(want_signed.as_bytes()));
+    let got = message(
+        req.method(),
+        req.target(),
+        &with_headers(req.headers(), &added),
+        req.body(),
+    );
+    tally.check_message(
+        case,
+        "header: signed request",
+        &got,
+        &parse_message(want_signed.as_bytes()),
+    );
 
     // The same through http::Request, where the http crate can hold the request.
     if let Ok(mut http_req) = to_http(&req) {
@@ -277,35 +324,66 @@ fn run_case(case: &str, dir: &Path, tally: &mut Tally) {
             .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
             .collect();
         let got = message(req.method(), req.target(), &headers, req.body());
-        tally.check_message(case, "header: signed http::Request", &got, &parse_message(want_signed.as_bytes()));
+        tally.check_message(
+            case,
+            "header: signed http::Request",
+            &got,
+            &parse_message(want_signed.as_bytes()),
+        );
     }
 
     // Query signing (the legacy cases ship no query files).
     let Some(want_creq) = read(dir, "query-canonical-request.txt") else {
-        assert!(canonical_time.is_some() || case == "double-url-encode", "{case}: query files missing");
+        assert!(
+            canonical_time.is_some() || case == "double-url-encode",
+            "{case}: query files missing"
+        );
         return;
     };
     let expires = Duration::from_secs(ctx.expires);
     let creq = signer
         .presign_canonical_request(&view, expires, &payload, ctx.time)
         .unwrap();
-    tally.check(case, "query: canonical request", &creq.to_string(), &want_creq);
+    tally.check(
+        case,
+        "query: canonical request",
+        &creq.to_string(),
+        &want_creq,
+    );
     let sts = StringToSign::new(signer.scope(&date), &creq);
     let want = read(dir, "query-string-to-sign.txt").unwrap();
-    tally.check(case, "query: string to sign", &sts.to_string(), want.trim_end_matches('\n'));
+    tally.check(
+        case,
+        "query: string to sign",
+        &sts.to_string(),
+        want.trim_end_matches('\n'),
+    );
     let signature = signer.signing_key(&date).sign(&sts);
     let want = read(dir, "query-signature.txt").unwrap();
     tally.check(case, "query: signature", signature.as_str(), want.trim());
-    let output = signer.presign_output(&view, expires, &payload, ctx.time).unwrap();
-    assert_eq!(output.signature(), &signature, "{case}: presign_output agrees with the stages");
+    let output = signer
+        .presign_output(&view, expires, &payload, ctx.time)
+        .unwrap();
+    assert_eq!(
+        output.signature(),
+        &signature,
+        "{case}: presign_output agrees with the stages"
+    );
     let target = format!("{}?{}", view.path(), output.append_to_query(view.query()));
     let got = message(req.method(), &target, req.headers(), req.body());
     let want_signed = read(dir, "query-signed-request.txt").unwrap();
-    tally.check_message(case, "query: signed request", &got, &parse_message(want_signed.as_bytes()));
+    tally.check_message(
+        case,
+        "query: signed request",
+        &got,
+        &parse_message(want_signed.as_bytes()),
+    );
 }
 
 fn to_http(req: &RequestText) -> Result<http::Request<Vec<u8>>, http::Error> {
-    let mut b = http::Request::builder().method(req.method()).uri(req.target());
+    let mut b = http::Request::builder()
+        .method(req.method())
+        .uri(req.target());
     for (n, v) in req.headers() {
         b = b.header(n.as_str(), v.as_slice());
     }
@@ -338,7 +416,12 @@ fn every_v4_case_every_stage() {
     for (stage, n) in &tally.counts {
         println!("  {stage}: {n} checked");
     }
-    assert!(tally.failures.is_empty(), "{} mismatches:\n{}", tally.failures.len(), tally.failures.join("\n"));
+    assert!(
+        tally.failures.is_empty(),
+        "{} mismatches:\n{}",
+        tally.failures.len(),
+        tally.failures.join("\n")
+    );
     // Every case is checked at every stage it has files for: 40 cases for
     // header signing (the legacy double-encode-path ships no string to
     // sign), 38 for query signing (the two legacy cases ship no query files).

@@ -19,6 +19,8 @@ pub(crate) struct Field<'a> {
     pub(crate) name: &'a str,
     pub(crate) value: &'a [u8],
     order: u32,
+    /// Write the value in lowercase (a host taken from the URI).
+    lowercase: bool,
 }
 
 /// The fields to sign, in canonical order once sorted.
@@ -104,7 +106,12 @@ pub(crate) fn collect<'a>(
         if name.eq_ignore_ascii_case("host") {
             seen_host = true;
         }
-        out.push(Field { name, value, order });
+        out.push(Field {
+            name,
+            value,
+            order,
+            lowercase: false,
+        });
         order += 1;
         Ok(())
     };
@@ -122,15 +129,23 @@ pub(crate) fn collect<'a>(
     }
     if !seen_host {
         let host = additions.host.ok_or(Error::MissingHost)?;
+        // Host names are case-insensitive (RFC 3986 §3.2.2); the one taken
+        // from the URI is signed in lowercase, as URL parsers send it.
         out.push(Field {
             name: "host",
             value: host.as_bytes(),
             order,
+            lowercase: true,
         });
         order += 1;
     }
     for (name, value) in additions.fields {
-        out.push(Field { name, value, order });
+        out.push(Field {
+            name,
+            value,
+            order,
+            lowercase: false,
+        });
         order += 1;
     }
     let fields = out.as_mut_slice();
@@ -210,7 +225,11 @@ pub(crate) fn write_canonical(sink: &mut impl Sink, fields: &Fields<'_>) {
             if i > 0 {
                 sink.put(b",");
             }
-            write_value(sink, f.value);
+            if f.lowercase {
+                write_lower(sink, std::str::from_utf8(f.value).unwrap_or_default());
+            } else {
+                write_value(sink, f.value);
+            }
         }
         sink.put(b"\n");
     }
