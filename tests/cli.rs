@@ -1,0 +1,238 @@
+//! The `awsig` example, run as a user runs it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const SUITE: &str = "testdata/aws-signing-test-suite/v4";
+
+fn example() -> PathBuf {
+    // `cargo test` builds the examples next to the test binaries' `deps/`.
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let bin = dir
+        .join("examples")
+        .join(format!("awsig{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build --example awsig`",
+        bin.display()
+    );
+    bin
+}
+
+fn awsig(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(example());
+    cmd.args(args)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+const SUITE_CREDS: [(&str, &str); 3] = [
+    ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    ),
+    (
+        "AWS_SESSION_TOKEN",
+        "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267",
+    ),
+];
+
+#[test]
+fn sign_prints_the_suite_signed_request_exactly() {
+    let out = awsig(
+        &[
+            "sign",
+            "--time",
+            "2015-08-30T12:36:00Z",
+            "--service",
+            "service",
+            "--region",
+            "us-east-1",
+            "https://example.amazonaws.com/",
+        ],
+        &SUITE_CREDS,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = std::fs::read(format!(
+        "{SUITE}/get-vanilla-with-session-token/header-signed-request.txt"
+    ))
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&want)
+    );
+}
+
+#[test]
+fn print_shows_each_stage_of_a_suite_case() {
+    let case = format!("{SUITE}/get-vanilla-with-session-token");
+    for (stage, file) in [
+        ("canonical-request", "header-canonical-request.txt"),
+        ("string-to-sign", "header-string-to-sign.txt"),
+        ("signature", "header-signature.txt"),
+    ] {
+        let out = awsig(
+            &[
+                "sign",
+                "--print",
+                stage,
+                "--time",
+                "2015-08-30T12:36:00Z",
+                "--service",
+                "service",
+                "--region",
+                "us-east-1",
+                "https://example.amazonaws.com/",
+            ],
+            &SUITE_CREDS,
+        );
+        let want = std::fs::read_to_string(format!("{case}/{file}")).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim_end(),
+            want.trim_end(),
+            "{stage}"
+        );
+    }
+
+    // Presigning a POST with a body and headers the URL's user must send.
+    let form = format!("{SUITE}/post-x-www-form-urlencoded");
+    let out = awsig(
+        &[
+            "presign",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/x-www-form-urlencoded",
+            "-H",
+            "Content-Length: 13",
+            "--data",
+            "Param1=value1",
+            "--print",
+            "signature",
+            "--time",
+            "2015-08-30T12:36:00Z",
+            "--service",
+            "service",
+            "--region",
+            "us-east-1",
+            "https://example.amazonaws.com/",
+        ],
+        &SUITE_CREDS[..2],
+    );
+    let want = std::fs::read_to_string(format!("{form}/query-signature.txt")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want.trim());
+
+    // --unsigned-payload declares UNSIGNED-PAYLOAD, in the canonical request
+    // and in x-amz-content-sha256.
+    let out = awsig(
+        &[
+            "sign",
+            "--unsigned-payload",
+            "--print",
+            "canonical-request",
+            "--service",
+            "sqs",
+            "--region",
+            "us-east-1",
+            "https://sqs.us-east-1.amazonaws.com/",
+        ],
+        &SUITE_CREDS,
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("\nx-amz-content-sha256:UNSIGNED-PAYLOAD\n")
+            && text.ends_with("\nUNSIGNED-PAYLOAD\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn presign_prints_the_suite_presigned_target() {
+    let out = awsig(
+        &[
+            "presign",
+            "--expires",
+            "3600",
+            "--time",
+            "2015-08-30T12:36:00Z",
+            "--service",
+            "service",
+            "--region",
+            "us-east-1",
+            "https://example.amazonaws.com/",
+        ],
+        &SUITE_CREDS,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = std::fs::read_to_string(format!(
+        "{SUITE}/get-vanilla-with-session-token/query-signed-request.txt"
+    ))
+    .unwrap();
+    let target = want
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("GET ")
+        .trim_end_matches(" HTTP/1.1");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("https://example.amazonaws.com{target}")
+    );
+}
+
+#[test]
+fn missing_credentials_and_bad_arguments_exit_2() {
+    let out = awsig(
+        &[
+            "sign",
+            "--service",
+            "s3",
+            "--region",
+            "us-east-1",
+            "https://b.s3.amazonaws.com/k",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("AWS_ACCESS_KEY_ID") && err.contains("AWS_SECRET_ACCESS_KEY"),
+        "{err}"
+    );
+
+    for args in [
+        &["sign"][..],
+        &["sign", "--bogus"],
+        &["frobnicate"],
+        &["sign", "--service", "s3", "https://a/"],
+        &[],
+    ] {
+        let out = awsig(args, &SUITE_CREDS);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("usage:"),
+            "{args:?}"
+        );
+    }
+}
