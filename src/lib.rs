@@ -176,3 +176,8 @@ mod tests {
         assert!(!super::constant_time_eq(b"abc", b"ab"));
     }
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
