@@ -164,6 +164,15 @@ impl CanonicalRequest {
         Ok(Self::from_plan(&plan, settings))
     }
 
+    /// The canonical request for `http::request::Parts` as they stand.
+    pub fn from_parts(
+        parts: &http::request::Parts,
+        payload: &PayloadHash,
+        settings: &Settings,
+    ) -> Result<Self, Error> {
+        Self::new(&SignableRequest::from_parts(parts)?, payload, settings)
+    }
+
     pub(crate) fn from_plan(plan: &Plan<'_>, settings: &Settings) -> Self {
         let text = |f: &dyn Fn(&mut Vec<u8>)| {
             let mut v = Vec::new();
