@@ -28,7 +28,7 @@ use crate::credentials::Credentials;
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::{AmzDate, CredentialScope, Region, Service};
-use crate::settings::{ContentSha256Header, Settings};
+use crate::settings::{ContentSha256Header, SessionTokenMode, Settings};
 use crate::signature::Signature;
 use crate::signing_key::SigningKey;
 use crate::string_to_sign::StringToSign;
@@ -488,7 +488,12 @@ fn verify_query<L: CredentialsLookup + ?Sized>(
         token,
         expires: Some(q.expires()),
     };
-    let signed = request.with_query(q.unsigned_query());
+    // A token added after signing is not part of the signed query.
+    let query = match policy.settings_for(q.credential().service()).session_token {
+        SessionTokenMode::AddedAfterSigning => q.unsigned_query_without_token(),
+        _ => q.unsigned_query().to_owned(),
+    };
+    let signed = request.with_query(&query);
     finish(request, &signed, claim, payload, credentials, now, policy)
 }
 

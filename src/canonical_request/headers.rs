@@ -127,9 +127,7 @@ pub(crate) fn collect<'a>(
             }
         }
     }
-    let host_wanted = additions
-        .only
-        .is_none_or(|list| list.contains(&"host"));
+    let host_wanted = additions.only.is_none_or(|list| list.contains(&"host"));
     if !seen_host && host_wanted {
         let host = additions.host.ok_or(Error::MissingHost)?;
         out.push(Field {

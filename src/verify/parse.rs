@@ -336,6 +336,19 @@ impl PresignedQuery {
     pub fn unsigned_query(&self) -> &str {
         &self.unsigned_query
     }
+
+    /// As [`PresignedQuery::unsigned_query`], without `X-Amz-Security-Token`
+    /// (for tokens added after signing).
+    pub fn unsigned_query_without_token(&self) -> String {
+        self.unsigned_query
+            .split('&')
+            .filter(|piece| {
+                let key = piece.split_once('=').map_or(*piece, |(k, _)| k);
+                decode(key).as_deref() != Some("X-Amz-Security-Token")
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
 }
 
 impl fmt::Debug for PresignedQuery {
