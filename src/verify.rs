@@ -789,3 +789,119 @@ fn finish<L: CredentialsLookup + ?Sized>(
         signing_key: key,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code's HTTP status, as the AWS documentation lists them: the
+    /// Amazon S3 error code list (ErrorResponses.html#ErrorCodeList) and
+    /// the common errors of the AWS APIs (CommonErrors.html) for
+    /// IncompleteSignature and RequestExpired.
+    #[test]
+    fn statuses_are_the_documented_ones() {
+        let documented = [
+            ("AccessDenied", 403),
+            ("AuthorizationHeaderMalformed", 400),
+            ("AuthorizationQueryParametersError", 400),
+            ("ExpiredToken", 400),
+            ("IncompleteSignature", 400),
+            ("InternalError", 500),
+            ("InvalidAccessKeyId", 403),
+            ("InvalidArgument", 400),
+            ("InvalidRequest", 400),
+            ("InvalidToken", 400),
+            ("RequestExpired", 400),
+            ("RequestTimeTooSkewed", 403),
+            ("SignatureDoesNotMatch", 403),
+            ("XAmzContentSHA256Mismatch", 400),
+        ];
+        let parse = |kind, error| Rejection::Malformed { kind, error };
+        let all = [
+            Rejection::MissingAuthentication,
+            Rejection::ConflictingAuthentication,
+            Rejection::RepeatedAuthorization,
+            parse(
+                AuthKind::Header,
+                AuthParseError::Missing { part: "Signature" },
+            ),
+            parse(
+                AuthKind::Query,
+                AuthParseError::Missing { part: "X-Amz-Date" },
+            ),
+            Rejection::MissingDate,
+            Rejection::InvalidDate,
+            Rejection::ExpiresOutOfRange { expires: 0, max: 1 },
+            Rejection::RequestTimeTooSkewed {
+                request_time: String::new(),
+                server_time: String::new(),
+                max_skew_seconds: 900,
+            },
+            Rejection::NotYetValid {
+                valid_from: String::new(),
+            },
+            Rejection::Expired {
+                expired_at: String::new(),
+                server_time: String::new(),
+            },
+            Rejection::UnknownAccessKeyId {
+                access_key_id: String::new(),
+            },
+            Rejection::LookupFailed {
+                reason: String::new(),
+            },
+            Rejection::ExpiredCredentials,
+            Rejection::InvalidToken,
+            Rejection::InvalidContentSha256,
+            Rejection::ContentSha256Mismatch {
+                declared: String::new(),
+                computed: String::new(),
+            },
+            Rejection::MissingContentSha256,
+            Rejection::MissingSignedHeader {
+                name: String::new(),
+            },
+        ];
+        for r in &all {
+            let (_, status) = documented
+                .iter()
+                .find(|(c, _)| *c == r.code())
+                .unwrap_or_else(|| panic!("{} is not a documented code", r.code()));
+            assert_eq!(r.status().as_u16(), *status, "{}", r.code());
+        }
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let q = parse_presigned_query(
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Security-Token=TOKENVALUE&X-Amz-Signature=0000000000000000000000000000000000000000000000000000000000000000",
+        )
+        .unwrap();
+        assert_eq!(q.security_token(), Some("TOKENVALUE"));
+        assert!(!format!("{q:?}").contains("TOKENVALUE"));
+
+        let creds =
+            Credentials::with_session_token("AKID", "SECRETKEY", "TOKENVALUE", None).unwrap();
+        let date = AmzDate::parse("20150830T123600Z").unwrap();
+        let (region, service) = (
+            Region::new("us-east-1").unwrap(),
+            Service::new("s3").unwrap(),
+        );
+        let key = SigningKey::from_credentials(&creds, &date, &region, &service);
+        let key_hex = hex::encode(key.expose_secret_bytes());
+        let verified = Verified {
+            kind: AuthKind::Header,
+            access_key_id: "AKID".into(),
+            region,
+            service,
+            amz_date: date,
+            expires_at: None,
+            payload: PayloadHash::Unsigned,
+            signature: key.sign_bytes(b"x"),
+            signed_headers: vec!["host".into()],
+            signing_key: key,
+        };
+        let shown = format!("{verified:?}");
+        assert!(!shown.contains(&key_hex) && !shown.contains("SECRETKEY"));
+    }
+}
