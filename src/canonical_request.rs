@@ -158,6 +158,7 @@ impl CanonicalRequest {
         let additions = Additions {
             fields: &[],
             host: request.host(),
+            only: None,
         };
         let fields = Plan::fields(request, settings, &additions)?;
         let plan = Plan::new(request, fields, &[], payload)?;

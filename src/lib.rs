@@ -119,6 +119,7 @@ mod signing_key;
 mod sink;
 mod stack_vec;
 mod string_to_sign;
+mod verify;
 
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
@@ -140,6 +141,13 @@ pub use sign::{Signer, SigningOutput};
 pub use signature::Signature;
 pub use signing_key::SigningKey;
 pub use string_to_sign::{ALGORITHM, StringToSign};
+pub use verify::{
+    AuthKind, AuthParseError, AuthorizationHeader, CredentialText, CredentialsLookup,
+    DEFAULT_MAX_CLOCK_SKEW, LookupError, MAX_AUTH_TEXT_BYTES, Mismatch, Payload, Policy,
+    PresignedQuery, Rejection, ServiceRules, Verified, is_presigned_query, parse_authorization,
+    parse_credential, parse_presigned_query, parse_signed_headers, verify, verify_parts,
+    verify_request,
+};
 
 /// Limits on the work one request can ask for.
 pub mod limits {

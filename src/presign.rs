@@ -283,6 +283,7 @@ impl Signer {
         let additions = Additions {
             fields: &[],
             host: request.host(),
+            only: None,
         };
         let fields = Plan::fields(request, self.settings(), &additions)?;
         let mut signed_headers = Vec::new();

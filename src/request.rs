@@ -145,6 +145,32 @@ impl<'a> SignableRequest<'a> {
     pub fn host(&self) -> Option<&'a str> {
         self.host
     }
+
+    /// The same request with another (wire-form) query string.
+    pub(crate) fn with_query<'b>(&self, query: &'b str) -> SignableRequest<'b>
+    where
+        'a: 'b,
+    {
+        SignableRequest {
+            method: self.method,
+            path: self.path,
+            query,
+            host: self.host,
+            headers: self.headers,
+        }
+    }
+
+    /// The values of every header field named `name` (case-insensitively), in order.
+    pub(crate) fn header_values(&self, name: &str) -> Vec<&'a [u8]> {
+        match self.headers {
+            HeaderSource::Map(m) => m.get_all(name).iter().map(|v| v.as_bytes()).collect(),
+            HeaderSource::List(l) => l
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| *v)
+                .collect(),
+        }
+    }
 }
 
 impl fmt::Debug for SignableRequest<'_> {

@@ -183,6 +183,7 @@ impl Signer {
         let additions = Additions {
             fields,
             host: request.host(),
+            only: None,
         };
         let fields = Plan::fields(request, &self.settings, &additions)?;
         let plan = Plan::new(request, fields, &[], payload)?;
@@ -252,6 +253,7 @@ impl Signer {
         let additions = Additions {
             fields,
             host: request.host(),
+            only: None,
         };
         let fields = Plan::fields(request, &self.settings, &additions)?;
         let plan = Plan::new(request, fields, &[], payload)?;

@@ -236,3 +236,35 @@ fn missing_credentials_and_bad_arguments_exit_2() {
         );
     }
 }
+
+#[test]
+fn verify_accepts_a_suite_request_and_rejects_a_wrong_secret() {
+    let file = format!("{SUITE}/get-vanilla-with-session-token/header-signed-request.txt");
+    let args = [
+        "verify",
+        "--request-file",
+        &file,
+        "--time",
+        "2015-08-30T12:36:00Z",
+    ];
+    let out = awsig(&args, &SUITE_CREDS);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "OK");
+
+    let wrong = [
+        SUITE_CREDS[0],
+        ("AWS_SECRET_ACCESS_KEY", "not-the-secret"),
+        SUITE_CREDS[2],
+    ];
+    let out = awsig(&args, &wrong);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("SignatureDoesNotMatch"));
+
+    let out = awsig(&["verify"], &SUITE_CREDS);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,7 +1,9 @@
-//! `awsig`: sign a request or make a presigned URL from the shell, and see
-//! each signing stage when a server answers SignatureDoesNotMatch.
+//! `awsig`: sign a request, make a presigned URL or verify a signed request
+//! from the shell, and see each signing stage when a server answers
+//! SignatureDoesNotMatch.
 //!
 //! ```text
+//! awsig verify  --request-file F [--time T] [--service S] [--region R]
 //! awsig sign    [-X METHOD] [-H 'Name: value']... [--data TEXT | --data-file F]
 //!               [--unsigned-payload] --service S --region R [--time T]
 //!               [--print canonical-request|string-to-sign|signature] URL
@@ -19,6 +21,8 @@
     clippy::indexing_slicing
 )]
 
+mod verify;
+
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
@@ -27,6 +31,7 @@ use awsig::{
 };
 
 const USAGE: &str = "usage:
+  awsig verify  --request-file FILE [--time RFC3339] [--service SERVICE] [--region REGION]
   awsig sign    [-X METHOD] [-H 'Name: value']... [--data TEXT | --data-file FILE]
                 [--unsigned-payload] --service SERVICE --region REGION [--time RFC3339]
                 [--print canonical-request|string-to-sign|signature] URL
@@ -35,7 +40,8 @@ const USAGE: &str = "usage:
                 [--print canonical-request|string-to-sign|signature] URL
 
 Credentials are read from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
-`sign` prints the signed request as HTTP/1.1 text; `presign` prints the presigned URL.
+`sign` prints the signed request as HTTP/1.1 text; `presign` prints the presigned URL;
+`verify` checks a signed request written as text and prints OK or the AWS error code.
 The S3 rules apply when --service is s3, the rules of every other service otherwise.";
 
 #[derive(Clone, Copy, PartialEq)]
@@ -297,6 +303,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        "verify" => ExitCode::from(u8::try_from(verify::run(rest)).unwrap_or(1)),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -71,6 +71,9 @@ pub(crate) struct Additions<'a> {
     pub(crate) fields: &'a [(&'static str, &'a [u8])],
     /// The host to sign when the request has no Host header.
     pub(crate) host: Option<&'a str>,
+    /// When set, exactly these (lowercase) header names are signed, whatever
+    /// the header policy says: a verifier signs what the request lists.
+    pub(crate) only: Option<&'a [&'a str]>,
 }
 
 /// Gathers, checks and sorts the fields to sign.
@@ -94,7 +97,11 @@ pub(crate) fn collect<'a>(
         if from_list {
             check_name(name)?;
         }
-        if !is_signed(name, settings.header_policy)
+        let selected = match additions.only {
+            Some(list) => list.iter().any(|n| n.eq_ignore_ascii_case(name)),
+            None => is_signed(name, settings.header_policy),
+        };
+        if !selected
             || additions
                 .fields
                 .iter()
@@ -127,7 +134,8 @@ pub(crate) fn collect<'a>(
             }
         }
     }
-    if !seen_host {
+    let host_wanted = additions.only.is_none_or(|list| list.contains(&"host"));
+    if !seen_host && host_wanted {
         let host = additions.host.ok_or(Error::MissingHost)?;
         // Host names are case-insensitive (RFC 3986 §3.2.2); the one taken
         // from the URI is signed in lowercase, as URL parsers send it.
