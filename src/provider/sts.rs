@@ -361,7 +361,7 @@ pub fn parse_sts_error(status: u16, body: &[u8]) -> ProviderError {
         .ok()
         .and_then(|t| xml::parse(t).ok());
     match root {
-        Some(root) if root.path(&["Error", "Code"]).is_some() => sts_error_from(status, &root),
+        Some(root) if error_element(&root).is_some() => sts_error_from(status, &root),
         _ => ProviderError::Service {
             service: S,
             status,
@@ -375,12 +375,19 @@ pub fn parse_sts_error(status: u16, body: &[u8]) -> ProviderError {
     }
 }
 
+/// The `<Error>` element with a `<Code>`: under `<ErrorResponse>` (STS) or
+/// under `<ErrorResponse><Errors>` (the form some servers use).
+fn error_element(root: &xml::Element) -> Option<&xml::Element> {
+    root.find("Error").filter(|e| e.child("Code").is_some())
+}
+
 fn sts_error_from(status: u16, root: &xml::Element) -> ProviderError {
+    let error = error_element(root);
     ProviderError::Service {
         service: S,
         status,
-        code: short(root.text_at(&["Error", "Code"]).unwrap_or("")),
-        message: short(root.text_at(&["Error", "Message"]).unwrap_or("")),
+        code: short(error.and_then(|e| e.text_at(&["Code"])).unwrap_or("")),
+        message: short(error.and_then(|e| e.text_at(&["Message"])).unwrap_or("")),
     }
 }
 

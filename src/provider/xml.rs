@@ -26,6 +26,19 @@ impl Element {
         names.iter().try_fold(self, |e, n| e.child(n))
     }
 
+    /// The first element named `name` in document order, this one included,
+    /// searched without recursion.
+    pub(crate) fn find(&self, name: &str) -> Option<&Element> {
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            if e.name == name {
+                return Some(e);
+            }
+            stack.extend(e.children.iter().rev());
+        }
+        None
+    }
+
     /// The trimmed text of the child at `names`.
     pub(crate) fn text_at(&self, names: &[&str]) -> Option<&str> {
         self.path(names).map(|e| e.text.trim())
