@@ -84,7 +84,7 @@
 //!
 //! ## Crate features
 //!
-//! - `credentials` (default): [`provider`], credentials from the environment,
+//! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
 

@@ -222,6 +222,8 @@ pub struct DefaultChain<'e> {
     next_stage: usize,
     active: Option<Active>,
     tried: Vec<String>,
+    /// Set once an error has been returned: the chain is over.
+    failed: bool,
 }
 
 impl fmt::Debug for DefaultChain<'_> {
@@ -270,6 +272,7 @@ impl<'e> DefaultChain<'e> {
             next_stage: 0,
             active: None,
             tried: Vec::new(),
+            failed: false,
         })
     }
 
@@ -293,8 +296,20 @@ impl<'e> DefaultChain<'e> {
         self.active.as_ref().map(|a| &a.source)
     }
 
-    /// The next request to send, or the result.
+    /// The next request to send, or the result. After an error the chain
+    /// is over: further calls return [`ProviderError::UnexpectedCall`].
     pub fn poll(&mut self, now: SystemTime) -> Result<ChainStep, ProviderError> {
+        if self.failed {
+            return Err(ProviderError::UnexpectedCall(
+                "the chain ended with an error",
+            ));
+        }
+        let result = self.poll_inner(now);
+        self.failed = result.is_err();
+        result
+    }
+
+    fn poll_inner(&mut self, now: SystemTime) -> Result<ChainStep, ProviderError> {
         loop {
             if let Some(active) = &mut self.active {
                 match &mut active.work {
@@ -358,6 +373,7 @@ impl<'e> DefaultChain<'e> {
             }
             Err(e) => {
                 self.active = None;
+                self.failed = true;
                 Err(e)
             }
         }
@@ -380,6 +396,7 @@ impl<'e> DefaultChain<'e> {
             Work::Flow(f) => f.service(),
             Work::Ready(_) => "sts",
         };
+        self.failed = true;
         Err(ProviderError::Transport {
             service,
             message: super::short(message),
@@ -939,6 +956,50 @@ mod tests {
         ]);
         let mut chain = DefaultChain::new(&env, None).unwrap();
         assert!(matches!(chain.poll(NOW), Err(ProviderError::Io { .. })));
+    }
+
+    #[test]
+    fn web_identity_from_profile_and_env_overrides_per_key() {
+        let cfg = "[default]\nweb_identity_token_file = /ptoken\nrole_arn = arn:aws:iam::123456789012:role/fromprofile\nrole_session_name = psession\n";
+        let env = base(&[]).file("/cfg", cfg).file("/ptoken", "profiletoken");
+        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
+            panic!()
+        };
+        let body = String::from_utf8(req.body().clone()).unwrap();
+        assert!(
+            body.contains("role%2Ffromprofile")
+                && body.contains("RoleSessionName=psession")
+                && body.contains("WebIdentityToken=profiletoken"),
+            "{body}"
+        );
+        // The environment's AWS_ROLE_ARN replaces the profile's role_arn only.
+        let env = base(&[("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/fromenv")])
+            .file("/cfg", cfg)
+            .file("/ptoken", "profiletoken");
+        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
+            panic!()
+        };
+        let body = String::from_utf8(req.body().clone()).unwrap();
+        assert!(
+            body.contains("role%2Ffromenv") && body.contains("RoleSessionName=psession"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn the_chain_is_over_after_an_error() {
+        let env = base(&[("AWS_ACCESS_KEY_ID", "AKID")]);
+        let mut chain = DefaultChain::new(&env, None).unwrap();
+        assert!(matches!(
+            chain.poll(NOW),
+            Err(ProviderError::PartialCredentials { .. })
+        ));
+        assert!(matches!(
+            chain.poll(NOW),
+            Err(ProviderError::UnexpectedCall(_))
+        ));
     }
 
     #[test]

@@ -26,7 +26,7 @@
 //!
 //! Where the AWS SDKs disagree, this module follows the AWS CLI. The few
 //! places where it departs from the CLI on purpose are named in the
-//! documentation of the item concerned ([`env`]).
+//! documentation of the item concerned ([`env`](mod@env)).
 //!
 //! ## The default chain
 //!

@@ -113,6 +113,8 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
         name: String,
         line: usize,
         opts: Vec<Opt>,
+        /// Key → line, to find repeats without a quadratic scan.
+        keys: BTreeMap<String, usize>,
     }
     let err = |line: usize, message: String| ProviderError::Parse {
         file: file.to_owned(),
@@ -120,6 +122,7 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
         message,
     };
     let mut sections: Vec<Raw> = Vec::new();
+    let mut section_lines: BTreeMap<String, usize> = BTreeMap::new();
     let mut in_value = false;
     let mut indent_level = 0usize;
     for (index, raw_line) in text.split('\n').enumerate() {
@@ -147,16 +150,18 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
         if let Some(after) = stripped.strip_prefix('[') {
             if let Some(close) = after.rfind(']').filter(|&i| i > 0) {
                 let name = after.get(..close).unwrap_or("");
-                if let Some(first) = sections.iter().find(|s| s.name == name) {
+                if let Some(first) = section_lines.get(name) {
                     return Err(err(
                         lineno,
-                        format!("section [{name}] already appears on line {}", first.line),
+                        format!("section [{name}] already appears on line {first}"),
                     ));
                 }
+                section_lines.insert(name.to_owned(), lineno);
                 sections.push(Raw {
                     name: name.to_owned(),
                     line: lineno,
                     opts: Vec::new(),
+                    keys: BTreeMap::new(),
                 });
                 in_value = false;
                 continue;
@@ -179,15 +184,13 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
         if key.is_empty() {
             return Err(err(lineno, "a value without a key".to_owned()));
         }
-        if let Some(first) = section.opts.iter().find(|o| o.key == key) {
+        if let Some(first) = section.keys.get(&key) {
             return Err(err(
                 lineno,
-                format!(
-                    "key {key:?} already appears on line {} in this section",
-                    first.line
-                ),
+                format!("key {key:?} already appears on line {first} in this section"),
             ));
         }
+        section.keys.insert(key.clone(), lineno);
         let value = stripped.get(delim + 1..).unwrap_or("").trim().to_owned();
         section.opts.push(Opt {
             key,
