@@ -523,7 +523,7 @@ impl<'e> DefaultChain<'e> {
             return Ok(None);
         };
         let argv = split_command(command)?;
-        let out = self.env.run_process(&argv)?;
+        let out = Zeroizing::new(self.env.run_process(&argv)?);
         parse_process_output(&out).map(Some)
     }
 

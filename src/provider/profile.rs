@@ -25,6 +25,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use zeroize::Zeroizing;
+
 use super::{Environment, ProviderError, non_empty};
 
 /// The config file's path variable.
@@ -37,16 +39,19 @@ pub const AWS_PROFILE: &str = "AWS_PROFILE";
 pub const AWS_DEFAULT_PROFILE: &str = "AWS_DEFAULT_PROFILE";
 
 /// One profile: its keys and sub-sections.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Values are zeroized when dropped; `Debug` shows every key but masks the
+/// values of keys that name a secret or a token.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Profile {
-    properties: BTreeMap<String, String>,
+    properties: BTreeMap<String, Zeroizing<String>>,
     sub_sections: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Profile {
     /// A key's value (keys are lowercase).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.properties.get(key).map(String::as_str)
+        self.properties.get(key).map(|v| v.as_str())
     }
 
     /// A sub-section (`s3 =` followed by indented lines).
@@ -59,6 +64,11 @@ impl Profile {
         self.properties.contains_key(key) || self.sub_sections.contains_key(key)
     }
 
+    /// The keys with plain values, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.properties.keys().map(String::as_str)
+    }
+
     fn merge_from(&mut self, other: &Profile) {
         for (k, v) in &other.properties {
             self.sub_sections.remove(k);
@@ -68,6 +78,28 @@ impl Profile {
             self.properties.remove(k);
             self.sub_sections.insert(k.clone(), v.clone());
         }
+    }
+}
+
+/// Whether a key's value is a secret to mask in `Debug`.
+fn is_sensitive(key: &str) -> bool {
+    key.contains("secret") || key.ends_with("_token")
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut m = f.debug_map();
+        for (k, v) in &self.properties {
+            if is_sensitive(k) {
+                m.entry(k, &"** redacted **");
+            } else {
+                m.entry(k, &v.as_str());
+            }
+        }
+        for (k, v) in &self.sub_sections {
+            m.entry(k, v);
+        }
+        m.finish()
     }
 }
 
@@ -106,7 +138,7 @@ impl FileKind {
 pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> {
     struct Opt {
         key: String,
-        lines: Vec<String>,
+        lines: Vec<Zeroizing<String>>,
         line: usize,
     }
     struct Raw {
@@ -134,7 +166,7 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
         if stripped.is_empty() {
             if in_value {
                 if let Some(opt) = sections.last_mut().and_then(|s| s.opts.last_mut()) {
-                    opt.lines.push(String::new());
+                    opt.lines.push(Zeroizing::new(String::new()));
                 }
             }
             continue;
@@ -142,7 +174,7 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
         let indent = raw_line.chars().take_while(|c| c.is_whitespace()).count();
         if in_value && indent > indent_level {
             if let Some(opt) = sections.last_mut().and_then(|s| s.opts.last_mut()) {
-                opt.lines.push(stripped.to_owned());
+                opt.lines.push(Zeroizing::new(stripped.to_owned()));
             }
             continue;
         }
@@ -194,7 +226,7 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
         let value = stripped.get(delim + 1..).unwrap_or("").trim().to_owned();
         section.opts.push(Opt {
             key,
-            lines: vec![value],
+            lines: vec![Zeroizing::new(value)],
             line: lineno,
         });
         in_value = true;
@@ -203,7 +235,16 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
     for raw in sections {
         let mut profile = Profile::default();
         for opt in raw.opts {
-            let value = opt.lines.join("\n").trim_end().to_owned();
+            let total = opt.lines.iter().map(|l| l.len() + 1).sum();
+            // Sized up front so the buffer never moves (and leaves no copy).
+            let mut joined = Zeroizing::new(String::with_capacity(total));
+            for (i, line) in opt.lines.iter().enumerate() {
+                if i > 0 {
+                    joined.push('\n');
+                }
+                joined.push_str(line);
+            }
+            let value = joined.trim_end().to_owned();
             if let Some(nested) = value.strip_prefix('\n') {
                 let mut sub = BTreeMap::new();
                 for (offset, line) in nested.split('\n').enumerate() {
@@ -221,7 +262,7 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
                 }
                 profile.sub_sections.insert(opt.key, sub);
             } else {
-                profile.properties.insert(opt.key, value);
+                profile.properties.insert(opt.key, Zeroizing::new(value));
             }
         }
         out.push(Section {
@@ -307,10 +348,15 @@ impl ProfileSet {
     pub fn load(env: &dyn Environment) -> Result<Self, ProviderError> {
         let config_path = file_path(env, AWS_CONFIG_FILE, "config");
         let credentials_path = file_path(env, AWS_SHARED_CREDENTIALS_FILE, "credentials");
-        let read = |path: &Option<PathBuf>| -> Result<Option<String>, ProviderError> {
+        let read = |path: &Option<PathBuf>| -> Result<Option<Zeroizing<String>>, ProviderError> {
             let Some(path) = path else { return Ok(None) };
             match env.read_file(path) {
-                Ok(bytes) => Ok(Some(utf8(&bytes, &path.display().to_string())?.to_owned())),
+                Ok(bytes) => {
+                    let bytes = Zeroizing::new(bytes);
+                    Ok(Some(Zeroizing::new(
+                        utf8(&bytes, &path.display().to_string())?.to_owned(),
+                    )))
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(ProviderError::Io {
                     path: path.display().to_string(),
@@ -324,9 +370,9 @@ impl ProfileSet {
             p.as_ref().map_or(d.to_owned(), |p| p.display().to_string())
         };
         Self::parse_named(
-            config.as_deref(),
+            config.as_deref().map(String::as_str),
             &name(&config_path, "config"),
-            credentials.as_deref(),
+            credentials.as_deref().map(String::as_str),
             &name(&credentials_path, "credentials"),
         )
     }
@@ -487,6 +533,21 @@ mod tests {
         assert_eq!(
             set.get("developer").unwrap().get("credential_process"),
             Some("/opt/bin/awscreds-custom --username helen")
+        );
+    }
+
+    #[test]
+    fn debug_masks_secrets() {
+        let set = ProfileSet::parse(
+            None,
+            Some("[a]\naws_access_key_id = AKIDVISIBLE\naws_secret_access_key = HIDDENSECRET\naws_session_token = HIDDENTOKEN\n"),
+        )
+        .unwrap();
+        let text = format!("{set:?}");
+        assert!(text.contains("AKIDVISIBLE"), "{text}");
+        assert!(
+            !text.contains("HIDDENSECRET") && !text.contains("HIDDENTOKEN"),
+            "{text}"
         );
     }
 
