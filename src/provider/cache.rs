@@ -8,6 +8,27 @@
 //! serving credentials that have not expired yet and reports the error
 //! in [`Cached::refresh_error`]. Credentials without an expiry never
 //! expire. The time is always an argument, so tests need no sleeping.
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use awsig::provider::cache::DEFAULT_REFRESH_WINDOW;
+//! use awsig::provider::{ProviderSigner, RefreshingProvider};
+//! use awsig::{Credentials, PayloadHash};
+//!
+//! // The fetch function would run the default chain or one flow; this one
+//! // mints credentials valid for an hour.
+//! let provider = RefreshingProvider::new(DEFAULT_REFRESH_WINDOW, |now: SystemTime| {
+//!     let expiry = now + Duration::from_secs(3600);
+//!     Ok(Credentials::with_session_token("ASIAEXAMPLE", "secret", "token", Some(expiry))?)
+//! });
+//! let signer = ProviderSigner::new(provider, "us-east-1", "s3", SystemTime::now())?;
+//! let mut request = http::Request::get("https://examplebucket.s3.amazonaws.com/test.txt")
+//!     .body(())
+//!     .unwrap();
+//! signer.sign(&mut request, &PayloadHash::Unsigned, SystemTime::now())?;
+//! assert!(request.headers().contains_key("x-amz-security-token"));
+//! # Ok::<(), awsig::provider::ProviderError>(())
+//! ```
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};

@@ -222,8 +222,8 @@ pub struct DefaultChain<'e> {
     next_stage: usize,
     active: Option<Active>,
     tried: Vec<String>,
-    /// Set once an error has been returned: the chain is over.
-    failed: bool,
+    /// Set once the result or an error has been returned.
+    over: bool,
 }
 
 impl fmt::Debug for DefaultChain<'_> {
@@ -272,7 +272,7 @@ impl<'e> DefaultChain<'e> {
             next_stage: 0,
             active: None,
             tried: Vec::new(),
-            failed: false,
+            over: false,
         })
     }
 
@@ -296,16 +296,15 @@ impl<'e> DefaultChain<'e> {
         self.active.as_ref().map(|a| &a.source)
     }
 
-    /// The next request to send, or the result. After an error the chain
-    /// is over: further calls return [`ProviderError::UnexpectedCall`].
+    /// The next request to send, or the result. After the result or an
+    /// error the chain is over: further calls return
+    /// [`ProviderError::UnexpectedCall`]; build a new chain to resolve again.
     pub fn poll(&mut self, now: SystemTime) -> Result<ChainStep, ProviderError> {
-        if self.failed {
-            return Err(ProviderError::UnexpectedCall(
-                "the chain ended with an error",
-            ));
+        if self.over {
+            return Err(ProviderError::UnexpectedCall("the chain is over"));
         }
         let result = self.poll_inner(now);
-        self.failed = result.is_err();
+        self.over = !matches!(result, Ok(ChainStep::Send(_)));
         result
     }
 
@@ -373,7 +372,7 @@ impl<'e> DefaultChain<'e> {
             }
             Err(e) => {
                 self.active = None;
-                self.failed = true;
+                self.over = true;
                 Err(e)
             }
         }
@@ -396,7 +395,7 @@ impl<'e> DefaultChain<'e> {
             Work::Flow(f) => f.service(),
             Work::Ready(_) => "sts",
         };
-        self.failed = true;
+        self.over = true;
         Err(ProviderError::Transport {
             service,
             message: super::short(message),
@@ -773,6 +772,10 @@ mod tests {
         );
         let mut chain = DefaultChain::new(&env, None).unwrap();
         let r = done(&mut chain);
+        assert!(matches!(
+            chain.poll(NOW),
+            Err(ProviderError::UnexpectedCall(_))
+        ));
         assert_eq!(r.source, Source::Environment);
         assert_eq!(r.credentials.access_key_id(), "AKIDENV");
         assert_eq!(r.region.as_deref(), Some("ap-south-1"));
