@@ -428,3 +428,75 @@ fn unreachable_instance_metadata_means_no_credentials() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn container_endpoint_over_loopback_with_token_file() {
+    use std::io::{BufRead, BufReader, Write};
+
+    // A one-shot container credentials endpoint on loopback, answering
+    // with the documented document when the Authorization header matches.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line).unwrap();
+        let mut authorization = None;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("authorization") {
+                    authorization = Some(value.trim().to_owned());
+                }
+            }
+        }
+        let body = if authorization.as_deref() == Some("pod-identity-token") {
+            r#"{"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"secret","Token":"session","Expiration":"2099-01-01T00:00:00Z"}"#
+        } else {
+            r#"{"code":"InvalidToken","message":"bad token"}"#
+        };
+        let status = if body.contains("ASIA") {
+            "200 OK"
+        } else {
+            "401 Unauthorized"
+        };
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        request_line
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("token"), "pod-identity-token\n").unwrap();
+    let env = VarsEnvironment::new(BTreeMap::from([
+        (
+            "AWS_CONFIG_FILE".to_owned(),
+            dir.path().join("config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+            dir.path().join("credentials").display().to_string(),
+        ),
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI".to_owned(),
+            format!("http://127.0.0.1:{port}/v1/credentials"),
+        ),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE".to_owned(),
+            dir.path().join("token").display().to_string(),
+        ),
+    ]));
+    let resolved = resolve(&env, None).unwrap();
+    assert_eq!(resolved.source, Source::Container);
+    assert_eq!(resolved.credentials.access_key_id(), "ASIACONTAINER");
+    assert_eq!(resolved.credentials.session_token(), Some("session"));
+    assert_eq!(server.join().unwrap(), "GET /v1/credentials HTTP/1.1\r\n");
+}

@@ -10,7 +10,8 @@
 //!    `Expiration` (and `Code`, which must be `Success` when present).
 //!
 //! A `401` on step 2 or 3 means the token expired: the flow fetches a new
-//! one once and goes on.
+//! one once and goes on. There is no fallback to IMDSv1 (requests without
+//! a token): a failed token request is an error.
 //!
 //! Configuration: `AWS_EC2_METADATA_DISABLED=true` turns the source off;
 //! `AWS_EC2_METADATA_SERVICE_ENDPOINT` (or the profile's
