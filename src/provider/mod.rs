@@ -16,7 +16,8 @@
 //!   reports [`Progress::Done`] or an error. The time is always an argument.
 //! - Every parser is a pure public function from text or bytes to a value
 //!   or an error, and never panics: [`profile::parse_ini`],
-//!   [`profile::ProfileSet::parse`], [`process::parse_process_output`],
+//!   [`profile::ProfileSet::parse`], [`profile::ProfileSet::parse_bytes`],
+//!   [`profile::FileKind::parse`], [`process::parse_process_output`],
 //!   [`process::split_command`], [`imds::parse_imds_credentials`],
 //!   [`container::parse_container_credentials`],
 //!   [`sts::parse_assume_role_response`],
@@ -77,6 +78,7 @@ mod json;
 mod xml;
 
 pub use cache::{Cached, CredentialsCache, ProvideCredentials, ProviderSigner, RefreshingProvider};
+pub use chain::{ChainStep, DefaultChain, Resolved, Source};
 
 /// What a flow reports after handling a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
