@@ -84,7 +84,9 @@
 //!
 //! ## Crate features
 //!
-//! None yet: the default build is the whole signer.
+//! - `credentials` (default): the `provider` module, credentials from the environment,
+//!   the shared files, `credential_process`, and sans-IO flows for IMDS,
+//!   container endpoints and STS. Adds `serde_json`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
@@ -110,6 +112,8 @@ mod error;
 mod http_text;
 mod payload;
 mod presign;
+#[cfg(feature = "credentials")]
+pub mod provider;
 mod request;
 mod scope;
 mod settings;

@@ -1,4 +1,5 @@
 //! The `awsig` example, run as a user runs it.
+#![cfg(feature = "credentials")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -28,10 +29,31 @@ fn example() -> PathBuf {
 
 fn awsig(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(example());
-    cmd.args(args)
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN");
+    cmd.args(args);
+    // Nothing from the machine: no environment credentials, no shared files,
+    // and no instance metadata service to ask.
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_ACCESS_KEY",
+        "AWS_SECRET_KEY",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("AWS_CONFIG_FILE", "/nonexistent/awsig-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/awsig-test/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -267,4 +289,56 @@ fn verify_accepts_a_suite_request_and_rejects_a_wrong_secret() {
 
     let out = awsig(&["verify"], &SUITE_CREDS);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn sign_falls_back_to_a_profile_and_credentials_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials");
+    std::fs::write(
+        &file,
+        "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n\n\
+         [ci]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let env = [("AWS_SHARED_CREDENTIALS_FILE", file)];
+    let out = awsig(
+        &[
+            "sign",
+            "--profile",
+            "ci",
+            "--print",
+            "signature",
+            "--time",
+            "2015-08-30T12:36:00Z",
+            "--service",
+            "service",
+            "--region",
+            "us-east-1",
+            "https://example.amazonaws.com/",
+        ],
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want =
+        std::fs::read_to_string(format!("{SUITE}/get-vanilla/header-signature.txt")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want.trim());
+
+    let out = awsig(&["credentials", "--profile", "ci"], &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("access_key_id: AKIDEXAMPLE\n"), "{text}");
+    assert!(
+        !text.contains("EXAMPLEKEY"),
+        "the secret is never printed: {text}"
+    );
 }

@@ -13,7 +13,9 @@
 //! ```
 //!
 //! Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-//! AWS_SESSION_TOKEN.
+//! AWS_SESSION_TOKEN; when those are not set, from the default chain (shared
+//! files and profiles, web identity, container and instance credentials), as
+//! `awsig credentials [--profile NAME]` shows.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,6 +23,7 @@
     clippy::indexing_slicing
 )]
 
+mod credentials;
 mod verify;
 
 use std::process::ExitCode;
@@ -31,6 +34,7 @@ use awsig::{
 };
 
 const USAGE: &str = "usage:
+  awsig credentials [--profile NAME]
   awsig verify  --request-file FILE [--time RFC3339] [--service SERVICE] [--region REGION]
   awsig sign    [-X METHOD] [-H 'Name: value']... [--data TEXT | --data-file FILE]
                 [--unsigned-payload] --service SERVICE --region REGION [--time RFC3339]
@@ -39,7 +43,8 @@ const USAGE: &str = "usage:
                 [--unsigned-payload] --service SERVICE --region REGION [--time RFC3339]
                 [--print canonical-request|string-to-sign|signature] URL
 
-Credentials are read from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+Credentials are read from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN,
+or else from the default chain (--profile NAME picks a profile of the shared files).
 `sign` prints the signed request as HTTP/1.1 text; `presign` prints the presigned URL;
 `verify` checks a signed request written as text and prints OK or the AWS error code.
 The S3 rules apply when --service is s3, the rules of every other service otherwise.";
@@ -61,6 +66,7 @@ struct Args {
     time: Option<SystemTime>,
     expires: u64,
     print: Option<Stage>,
+    profile: Option<String>,
     url: String,
 }
 
@@ -80,6 +86,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         time: None,
         expires: 3600,
         print: None,
+        profile: None,
         url: String::new(),
     };
     let mut it = args.iter();
@@ -104,6 +111,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 a.body = std::fs::read(&f).map_err(|e| format!("cannot read {f}: {e}"))?;
             }
             "--unsigned-payload" => a.unsigned = true,
+            "--profile" => a.profile = Some(value(arg)?),
             "--service" => a.service = value(arg)?,
             "--region" => a.region = value(arg)?,
             "--time" => {
@@ -150,8 +158,9 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     Ok(a)
 }
 
-/// Credentials from the environment, or why there are none.
-fn credentials() -> Result<Credentials, String> {
+/// Credentials from the environment, else from the default chain, or why
+/// there are none.
+fn credentials(profile: Option<&str>) -> Result<Credentials, String> {
     let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     match (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
         (Some(id), Some(secret)) => {
@@ -160,7 +169,13 @@ fn credentials() -> Result<Credentials, String> {
         }
         (Some(_), None) => Err("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not".into()),
         (None, Some(_)) => Err("AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not".into()),
-        (None, None) => Err("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)".into()),
+        (None, None) => credentials::resolve_default(profile)
+            .map(|(creds, _region)| creds)
+            .map_err(|e| {
+                format!(
+                    "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), or configure a profile ({e})"
+                )
+            }),
     }
 }
 
@@ -192,7 +207,7 @@ fn target(request: &SignableRequest<'_>) -> String {
 }
 
 fn run(cmd: &str, a: &Args) -> Result<String, String> {
-    let creds = credentials().map_err(|e| format!("{e}\x00"))?;
+    let creds = credentials(a.profile.as_deref()).map_err(|e| format!("{e}\x00"))?;
     let signer = Signer::new(creds, &a.region, &a.service).map_err(|e| e.to_string())?;
     let signer = if a.unsigned && cmd == "sign" {
         let s = signer
@@ -304,6 +319,7 @@ fn main() -> ExitCode {
             }
         }
         "verify" => ExitCode::from(u8::try_from(verify::run(rest)).unwrap_or(1)),
+        "credentials" => ExitCode::from(u8::try_from(credentials::run(rest)).unwrap_or(1)),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -1,0 +1,581 @@
+//! A refreshing credentials cache shared between threads, and a signer that
+//! signs with whatever credentials a provider currently has.
+//!
+//! The cache returns its credentials until `window` (default 5 minutes)
+//! before they expire, then asks for new ones. Only one caller refreshes
+//! at a time: while it does, the others get the still-valid credentials,
+//! or wait for the refresh when there are none. A failed refresh keeps
+//! serving credentials that have not expired yet and reports the error
+//! in [`Cached::refresh_error`]. Credentials without an expiry never
+//! expire. The time is always an argument, so tests need no sleeping.
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use awsig::provider::cache::DEFAULT_REFRESH_WINDOW;
+//! use awsig::provider::{ProviderSigner, RefreshingProvider};
+//! use awsig::{Credentials, PayloadHash};
+//!
+//! // The fetch function would run the default chain or one flow; this one
+//! // mints credentials valid for an hour.
+//! let provider = RefreshingProvider::new(DEFAULT_REFRESH_WINDOW, |now: SystemTime| {
+//!     let expiry = now + Duration::from_secs(3600);
+//!     Ok(Credentials::with_session_token("ASIAEXAMPLE", "secret", "token", Some(expiry))?)
+//! });
+//! let signer = ProviderSigner::new(provider, "us-east-1", "s3", SystemTime::now())?;
+//! let mut request = http::Request::get("https://examplebucket.s3.amazonaws.com/test.txt")
+//!     .body(())
+//!     .unwrap();
+//! signer.sign(&mut request, &PayloadHash::Unsigned, SystemTime::now())?;
+//! assert!(request.headers().contains_key("x-amz-security-token"));
+//! # Ok::<(), awsig::provider::ProviderError>(())
+//! ```
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use super::ProviderError;
+use crate::{
+    Credentials, PayloadHash, PresignOutput, SignableRequest, Signature, Signer, SigningOutput,
+};
+
+/// The default refresh window, as in the AWS SDKs.
+pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(300);
+
+/// What [`CredentialsCache::get_or_refresh`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cached {
+    /// Credentials valid at the time asked.
+    pub credentials: Credentials,
+    /// The error of a refresh that failed while these were still valid.
+    pub refresh_error: Option<ProviderError>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    current: Option<Credentials>,
+    refreshing: bool,
+    /// Bumped after every refresh, so waiters notice one finished.
+    generation: u64,
+    last_error: Option<ProviderError>,
+}
+
+/// The cache. Share it (for example in an `Arc`) between threads.
+#[derive(Debug)]
+pub struct CredentialsCache {
+    window: Duration,
+    state: Mutex<State>,
+    done: Condvar,
+}
+
+impl Default for CredentialsCache {
+    fn default() -> Self {
+        Self::new(DEFAULT_REFRESH_WINDOW)
+    }
+}
+
+fn valid_at(c: &Credentials, now: SystemTime) -> bool {
+    c.expiry().is_none_or(|e| now < e)
+}
+
+fn fresh_at(c: &Credentials, now: SystemTime, window: Duration) -> bool {
+    match c.expiry() {
+        None => true,
+        Some(e) => e.checked_sub(window).is_some_and(|start| now < start),
+    }
+}
+
+impl CredentialsCache {
+    /// An empty cache that refreshes `window` before expiry.
+    pub fn new(window: Duration) -> Self {
+        Self {
+            window,
+            state: Mutex::new(State::default()),
+            done: Condvar::new(),
+        }
+    }
+
+    /// A cache holding these credentials already.
+    pub fn with_credentials(window: Duration, credentials: Credentials) -> Self {
+        let cache = Self::new(window);
+        cache.lock().current = Some(credentials);
+        cache
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The credentials held now, fresh or not.
+    pub fn current(&self) -> Option<Credentials> {
+        self.lock().current.clone()
+    }
+
+    /// Cached credentials if fresh at `now`; otherwise runs `refresh` (in
+    /// one caller only) and caches its result.
+    pub fn get_or_refresh<F>(&self, now: SystemTime, refresh: F) -> Result<Cached, ProviderError>
+    where
+        F: FnOnce() -> Result<Credentials, ProviderError>,
+    {
+        let mut state = self.lock();
+        loop {
+            if let Some(c) = &state.current {
+                if fresh_at(c, now, self.window) {
+                    return Ok(Cached {
+                        credentials: c.clone(),
+                        refresh_error: None,
+                    });
+                }
+            }
+            if !state.refreshing {
+                break;
+            }
+            // Someone else refreshes: serve what is still valid, or wait.
+            if let Some(c) = state.current.as_ref().filter(|c| valid_at(c, now)) {
+                return Ok(Cached {
+                    credentials: c.clone(),
+                    refresh_error: None,
+                });
+            }
+            let generation = state.generation;
+            while state.refreshing && state.generation == generation {
+                state = self
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            if let Some(c) = state.current.as_ref().filter(|c| valid_at(c, now)) {
+                return Ok(Cached {
+                    credentials: c.clone(),
+                    refresh_error: None,
+                });
+            }
+            if let Some(e) = &state.last_error {
+                return Err(e.clone());
+            }
+        }
+        state.refreshing = true;
+        drop(state);
+
+        // A panicking refresh must not leave the others waiting forever.
+        struct Reset<'a>(&'a CredentialsCache, bool);
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                if !self.1 {
+                    let mut s = self.0.lock();
+                    s.refreshing = false;
+                    s.generation = s.generation.wrapping_add(1);
+                    drop(s);
+                    self.0.done.notify_all();
+                }
+            }
+        }
+        let mut guard = Reset(self, false);
+        let result = refresh();
+        guard.1 = true;
+
+        let mut state = self.lock();
+        state.refreshing = false;
+        state.generation = state.generation.wrapping_add(1);
+        let out = match result {
+            Ok(c) => {
+                state.current = Some(c.clone());
+                state.last_error = None;
+                Ok(Cached {
+                    credentials: c,
+                    refresh_error: None,
+                })
+            }
+            Err(e) => {
+                state.last_error = Some(e.clone());
+                match state.current.as_ref().filter(|c| valid_at(c, now)) {
+                    Some(c) => Ok(Cached {
+                        credentials: c.clone(),
+                        refresh_error: Some(e),
+                    }),
+                    None => Err(e),
+                }
+            }
+        };
+        drop(state);
+        self.done.notify_all();
+        out
+    }
+}
+
+/// Anything that can give credentials valid at a time.
+pub trait ProvideCredentials: Send + Sync {
+    /// Credentials valid at `now`.
+    fn provide(&self, now: SystemTime) -> Result<Credentials, ProviderError>;
+}
+
+/// Static credentials provide themselves.
+impl ProvideCredentials for Credentials {
+    fn provide(&self, _now: SystemTime) -> Result<Credentials, ProviderError> {
+        Ok(self.clone())
+    }
+}
+
+/// A fetch function behind a [`CredentialsCache`].
+pub struct RefreshingProvider<F> {
+    cache: CredentialsCache,
+    fetch: F,
+}
+
+impl<F> std::fmt::Debug for RefreshingProvider<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshingProvider")
+            .field("cache", &self.cache)
+            .finish()
+    }
+}
+
+impl<F> RefreshingProvider<F>
+where
+    F: Fn(SystemTime) -> Result<Credentials, ProviderError> + Send + Sync,
+{
+    /// Calls `fetch` whenever the cache needs fresh credentials.
+    pub fn new(window: Duration, fetch: F) -> Self {
+        Self {
+            cache: CredentialsCache::new(window),
+            fetch,
+        }
+    }
+
+    /// The cache.
+    pub fn cache(&self) -> &CredentialsCache {
+        &self.cache
+    }
+
+    /// Credentials with the error of a failed refresh, if any.
+    pub fn get(&self, now: SystemTime) -> Result<Cached, ProviderError> {
+        self.cache.get_or_refresh(now, || (self.fetch)(now))
+    }
+}
+
+impl<F> ProvideCredentials for RefreshingProvider<F>
+where
+    F: Fn(SystemTime) -> Result<Credentials, ProviderError> + Send + Sync,
+{
+    fn provide(&self, now: SystemTime) -> Result<Credentials, ProviderError> {
+        self.get(now).map(|c| c.credentials)
+    }
+}
+
+/// A [`Signer`] whose credentials come from a provider at each request.
+///
+/// Its daily signing-key cache is keyed by the credentials, so a rotation
+/// derives a new key on the next request.
+pub struct ProviderSigner<P> {
+    signer: Signer,
+    provider: P,
+}
+
+impl<P> std::fmt::Debug for ProviderSigner<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSigner")
+            .field("signer", &self.signer)
+            .finish()
+    }
+}
+
+impl<P: ProvideCredentials> ProviderSigner<P> {
+    /// A signer for `region` and `service`; asks the provider once now.
+    pub fn new(
+        provider: P,
+        region: &str,
+        service: &str,
+        now: SystemTime,
+    ) -> Result<Self, ProviderError> {
+        let first = provider.provide(now)?;
+        Ok(Self {
+            signer: Signer::new(first, region, service)?,
+            provider,
+        })
+    }
+
+    /// Replaces the settings.
+    pub fn with_settings(mut self, settings: crate::Settings) -> Self {
+        self.signer = self.signer.with_settings(settings);
+        self
+    }
+
+    /// The inner signer.
+    pub fn signer(&self) -> &Signer {
+        &self.signer
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    /// Signs headers in place with the provider's current credentials.
+    pub fn sign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<Signature, ProviderError> {
+        let output = self.signing_output(&SignableRequest::from_request(request)?, payload, now)?;
+        let signature = *output.signature();
+        output.apply_to(request.headers_mut())?;
+        Ok(signature)
+    }
+
+    /// The headers to add, with the provider's current credentials.
+    pub fn signing_output(
+        &self,
+        request: &SignableRequest<'_>,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<SigningOutput, ProviderError> {
+        let credentials = self.provider.provide(now)?;
+        Ok(self
+            .signer
+            .signing_output_with(&credentials, request, payload, now)?)
+    }
+
+    /// The presign parameters, with the provider's current credentials.
+    pub fn presign_output(
+        &self,
+        request: &SignableRequest<'_>,
+        expires: Duration,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<PresignOutput, ProviderError> {
+        let credentials = self.provider.provide(now)?;
+        Ok(self
+            .signer
+            .presign_output_with(&credentials, request, expires, payload, now)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn creds(id: &str, expires: Option<u64>) -> Credentials {
+        Credentials::with_session_token(id, "secret", "token", expires.map(at)).unwrap()
+    }
+
+    #[test]
+    fn refreshes_inside_the_window_only() {
+        let cache = CredentialsCache::default();
+        let calls = AtomicUsize::new(0);
+        let fetch = |id: &'static str, exp: u64| {
+            let calls = &calls;
+            move || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Ok(creds(id, Some(exp)))
+            }
+        };
+        // Empty: fetches.
+        assert_eq!(
+            cache
+                .get_or_refresh(at(0), fetch("A", 1000))
+                .unwrap()
+                .credentials
+                .access_key_id(),
+            "A"
+        );
+        // 1000 - 300 = 700: before it, cached.
+        assert_eq!(
+            cache
+                .get_or_refresh(at(699), fetch("B", 2000))
+                .unwrap()
+                .credentials
+                .access_key_id(),
+            "A"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // At 700, inside the window: refreshes.
+        assert_eq!(
+            cache
+                .get_or_refresh(at(700), fetch("B", 2000))
+                .unwrap()
+                .credentials
+                .access_key_id(),
+            "B"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn configurable_window() {
+        let cache =
+            CredentialsCache::with_credentials(Duration::from_secs(10), creds("A", Some(100)));
+        let got = cache
+            .get_or_refresh(at(89), || Ok(creds("B", Some(200))))
+            .unwrap();
+        assert_eq!(got.credentials.access_key_id(), "A");
+        let got = cache
+            .get_or_refresh(at(90), || Ok(creds("B", Some(200))))
+            .unwrap();
+        assert_eq!(got.credentials.access_key_id(), "B");
+    }
+
+    #[test]
+    fn failed_refresh_serves_stale_but_valid_and_reports() {
+        let cache =
+            CredentialsCache::with_credentials(DEFAULT_REFRESH_WINDOW, creds("A", Some(1000)));
+        let err = ProviderError::NoInstanceRole;
+        let got = cache.get_or_refresh(at(800), || Err(err.clone())).unwrap();
+        assert_eq!(got.credentials.access_key_id(), "A");
+        assert_eq!(got.refresh_error, Some(err.clone()));
+        // Expired: the error comes through.
+        assert_eq!(
+            cache.get_or_refresh(at(1000), || Err(err.clone())),
+            Err(err)
+        );
+        // And a later success replaces them.
+        let got = cache
+            .get_or_refresh(at(1001), || Ok(creds("B", Some(5000))))
+            .unwrap();
+        assert_eq!(
+            (got.credentials.access_key_id(), got.refresh_error),
+            ("B", None)
+        );
+    }
+
+    #[test]
+    fn static_credentials_never_expire() {
+        let cache = CredentialsCache::with_credentials(DEFAULT_REFRESH_WINDOW, creds("S", None));
+        let got = cache
+            .get_or_refresh(at(u32::MAX as u64), || {
+                panic!("static credentials refreshed")
+            })
+            .unwrap();
+        assert_eq!(got.credentials.access_key_id(), "S");
+    }
+
+    #[test]
+    fn concurrent_callers_trigger_one_refresh_while_stale_is_served() {
+        const N: usize = 8;
+        let cache = Arc::new(CredentialsCache::with_credentials(
+            DEFAULT_REFRESH_WINDOW,
+            creds("OLD", Some(1000)),
+        ));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let served_old = Arc::new(AtomicUsize::new(0));
+        let start = Arc::new(Barrier::new(N));
+        let handles: Vec<_> = (0..N)
+            .map(|_| {
+                let (cache, calls, served_old, start) = (
+                    cache.clone(),
+                    calls.clone(),
+                    served_old.clone(),
+                    start.clone(),
+                );
+                std::thread::spawn(move || {
+                    start.wait();
+                    let got = cache
+                        .get_or_refresh(at(900), || {
+                            calls.fetch_add(1, Ordering::SeqCst);
+                            // Hold the refresh until every other caller was served.
+                            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+                            while served_old.load(Ordering::SeqCst) < N - 1
+                                && std::time::Instant::now() < deadline
+                            {
+                                std::thread::yield_now();
+                            }
+                            Ok(creds("NEW", Some(5000)))
+                        })
+                        .unwrap();
+                    if got.credentials.access_key_id() == "OLD" {
+                        served_old.fetch_add(1, Ordering::SeqCst);
+                    }
+                    got.credentials.access_key_id().to_owned()
+                })
+            })
+            .collect();
+        let ids: Vec<String> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(ids.iter().filter(|i| *i == "NEW").count(), 1);
+        assert_eq!(ids.iter().filter(|i| *i == "OLD").count(), N - 1);
+    }
+
+    #[test]
+    fn concurrent_callers_on_an_empty_cache_wait_for_one_refresh() {
+        const N: usize = 8;
+        let cache = Arc::new(CredentialsCache::default());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let start = Arc::new(Barrier::new(N));
+        let handles: Vec<_> = (0..N)
+            .map(|_| {
+                let (cache, calls, start) = (cache.clone(), calls.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    cache
+                        .get_or_refresh(at(0), || {
+                            calls.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(50));
+                            Ok(creds("ONE", Some(5000)))
+                        })
+                        .unwrap()
+                        .credentials
+                        .access_key_id()
+                        .to_owned()
+                })
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), "ONE");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn provider_signer_follows_rotation() {
+        let n = AtomicUsize::new(0);
+        let provider = RefreshingProvider::new(DEFAULT_REFRESH_WINDOW, move |now: SystemTime| {
+            let i = n.fetch_add(1, Ordering::SeqCst);
+            let exp = now + Duration::from_secs(600);
+            Credentials::with_session_token(
+                &format!("AKID{i}"),
+                &format!("secret{i}"),
+                "tok",
+                Some(exp),
+            )
+            .map_err(ProviderError::from)
+        });
+        let signer = ProviderSigner::new(provider, "us-east-1", "sts", at(1_000_000)).unwrap();
+        let sign = |now| {
+            let mut req = http::Request::get("https://sts.amazonaws.com/")
+                .body(())
+                .unwrap();
+            signer.sign(&mut req, &PayloadHash::of(b""), now).unwrap();
+            req.headers()["authorization"].to_str().unwrap().to_owned()
+        };
+        let a = sign(at(1_000_000));
+        assert!(a.contains("Credential=AKID0/"), "{a}");
+        // Same credentials, same time: same signature.
+        assert_eq!(sign(at(1_000_000)), a);
+        // Inside the window: rotated, and the new key signs.
+        let b = sign(at(1_000_400));
+        assert!(b.contains("Credential=AKID1/"), "{b}");
+        // The signature matches a fresh signer built with the new credentials.
+        let fresh = Signer::new(
+            signer.provider().cache().current().unwrap(),
+            "us-east-1",
+            "sts",
+        )
+        .unwrap();
+        let mut req = http::Request::get("https://sts.amazonaws.com/")
+            .body(())
+            .unwrap();
+        fresh
+            .sign(&mut req, &PayloadHash::of(b""), at(1_000_400))
+            .unwrap();
+        assert_eq!(req.headers()["authorization"].to_str().unwrap(), b);
+    }
+}

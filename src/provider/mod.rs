@@ -1,0 +1,322 @@
+//! Where credentials come from: environment variables, the shared
+//! `config` and `credentials` files, `credential_process`, and sans-IO flows
+//! for the instance metadata service (IMDSv2), container endpoints (ECS, EKS
+//! Pod Identity) and STS (`AssumeRole`, `AssumeRoleWithWebIdentity`).
+//!
+//! ## Where the IO happens
+//!
+//! - Environment variables, files and `credential_process` are read through
+//!   the [`Environment`] trait. [`SystemEnvironment`] is the real one;
+//!   tests pass their own, so they never touch the process environment.
+//! - Every network exchange is a small state machine that never sends
+//!   anything itself: [`poll_request`](imds::ImdsFlow::poll_request) gives
+//!   the `http::Request` to send, the caller sends it with any HTTP client
+//!   and hands the answer to
+//!   [`handle_response`](imds::ImdsFlow::handle_response), until the flow
+//!   reports [`Progress::Done`] or an error. The time is always an argument.
+//! - Every parser is a pure public function from text or bytes to a value
+//!   or an error, and never panics: [`profile::parse_ini`],
+//!   [`profile::ProfileSet::parse`], [`profile::ProfileSet::parse_bytes`],
+//!   [`profile::FileKind::parse`], [`process::parse_process_output`],
+//!   [`process::split_command`], [`imds::parse_imds_credentials`],
+//!   [`container::parse_container_credentials`],
+//!   [`sts::parse_assume_role_response`],
+//!   [`sts::parse_web_identity_response`], [`sts::parse_sts_error`].
+//!
+//! ## Rules
+//!
+//! Where the AWS SDKs disagree, this module follows the AWS CLI. The few
+//! places where it departs from the CLI on purpose are named in the
+//! documentation of the item concerned ([`env`](mod@env)).
+//!
+//! ## The default chain
+//!
+//! [`chain::DefaultChain`] tries the sources in the SDKs' order and reports
+//! which one won: environment variables, role assumption configured in the
+//! profile, web identity (IRSA), the profile's static keys and
+//! `credential_process`, the container endpoint, the instance metadata
+//! service.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use std::time::SystemTime;
+//! use awsig::provider::{chain::{ChainStep, DefaultChain}, VarsEnvironment};
+//!
+//! let env = VarsEnvironment::new(BTreeMap::from([
+//!     ("AWS_ACCESS_KEY_ID".to_owned(), "AKIDEXAMPLE".to_owned()),
+//!     ("AWS_SECRET_ACCESS_KEY".to_owned(), "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_owned()),
+//!     ("AWS_REGION".to_owned(), "eu-west-1".to_owned()),
+//!     ("AWS_CONFIG_FILE".to_owned(), "/nonexistent/config".to_owned()),
+//!     ("AWS_SHARED_CREDENTIALS_FILE".to_owned(), "/nonexistent/credentials".to_owned()),
+//! ]));
+//! let mut chain = DefaultChain::new(&env, None)?;
+//! match chain.poll(SystemTime::now())? {
+//!     ChainStep::Done(resolved) => {
+//!         assert_eq!(resolved.source.name(), "environment");
+//!         assert_eq!(resolved.credentials.access_key_id(), "AKIDEXAMPLE");
+//!         assert_eq!(resolved.region.as_deref(), Some("eu-west-1"));
+//!     }
+//!     ChainStep::Send(_) => unreachable!("the environment needs no request"),
+//! }
+//! # Ok::<(), awsig::provider::ProviderError>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub mod cache;
+pub mod chain;
+pub mod container;
+pub mod env;
+pub mod imds;
+pub mod process;
+pub mod profile;
+pub mod sts;
+
+mod json;
+mod xml;
+
+pub use cache::{Cached, CredentialsCache, ProvideCredentials, ProviderSigner, RefreshingProvider};
+pub use chain::{ChainStep, DefaultChain, Resolved, Source};
+
+/// What a flow reports after handling a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Call `poll_request` again and send the request it returns.
+    Continue,
+    /// The flow is over: here are the credentials.
+    Done(crate::Credentials),
+}
+
+/// Everything that can go wrong while finding credentials.
+///
+/// No variant carries a secret: values from files and responses appear
+/// only when they are names (profiles, variables, roles) or AWS error codes
+/// and messages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProviderError {
+    /// One half of a key pair is set and the other is not.
+    #[error("partial credentials found in {source_name}: {present} is set but {missing} is not")]
+    PartialCredentials {
+        /// Where: "environment variables" or a profile.
+        source_name: String,
+        /// The variable or key that is set.
+        present: String,
+        /// The variable or key that is missing.
+        missing: String,
+    },
+    /// A shared file could not be parsed.
+    #[error("{file}: line {line}: {message}")]
+    Parse {
+        /// The file (its path, or "config"/"credentials" for text).
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The profile asked for exists in neither file.
+    #[error("the profile {profile:?} could not be found in the config or credentials file")]
+    ProfileNotFound {
+        /// The profile's name.
+        profile: String,
+    },
+    /// A profile's configuration is contradictory or incomplete.
+    #[error("invalid configuration in profile {profile:?}: {message}")]
+    InvalidConfig {
+        /// The profile's name.
+        profile: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `source_profile` profiles form a cycle.
+    #[error("infinite loop in profile configuration: {}", chain.join(" -> "))]
+    InfiniteLoop {
+        /// The profiles visited, in order.
+        chain: Vec<String>,
+    },
+    /// An environment variable holds a value that cannot be used.
+    #[error("invalid value in {name}: {message}")]
+    InvalidEnvVar {
+        /// The variable.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An endpoint URI is malformed or not allowed.
+    #[error("invalid endpoint {uri:?}: {message}")]
+    InvalidEndpoint {
+        /// The URI as given.
+        uri: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `credential_process` failed or printed something unusable.
+    #[error("credential_process failed: {message}")]
+    Process {
+        /// What went wrong (the command's standard error when it failed).
+        message: String,
+    },
+    /// A file (web identity token, container authorization token) could not be read.
+    #[error("cannot read {path}: {message}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The system's message.
+        message: String,
+    },
+    /// A response body could not be parsed.
+    #[error("invalid response from {service}: {message}")]
+    InvalidResponse {
+        /// "sts", "imds", "container" or "credential_process".
+        service: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The service answered with an error; AWS's code and message are kept.
+    #[error("{service} returned HTTP {status}: {code}: {message}")]
+    Service {
+        /// "sts", "imds" or "container".
+        service: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The error code (for example `AccessDenied`), or the status text.
+        code: String,
+        /// The error message.
+        message: String,
+    },
+    /// The request could not be sent (reported by the caller).
+    #[error("cannot reach {service}: {message}")]
+    Transport {
+        /// "sts", "imds" or "container".
+        service: &'static str,
+        /// The transport's message.
+        message: String,
+    },
+    /// The instance has no IAM role attached.
+    #[error("the instance metadata service reports no IAM role")]
+    NoInstanceRole,
+    /// No source in the chain had credentials.
+    #[error("no credentials found (tried: {})", tried.join(", "))]
+    NoCredentials {
+        /// The sources tried, in order.
+        tried: Vec<String>,
+    },
+    /// `poll_request` or `handle_response` was called when the flow did not expect it.
+    #[error("the flow is not waiting for this call: {0}")]
+    UnexpectedCall(&'static str),
+    /// The credentials found cannot sign (for example an empty key).
+    #[error(transparent)]
+    Credentials(#[from] crate::Error),
+}
+
+/// Where the chain reads environment variables and files, and how it runs
+/// `credential_process`.
+///
+/// [`SystemEnvironment`] does the real thing; implement it to read from
+/// elsewhere (tests, sandboxes).
+pub trait Environment {
+    /// The value of an environment variable, `None` when unset.
+    fn var(&self, name: &str) -> Option<String>;
+    /// The contents of a file.
+    fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// Runs a `credential_process` command (already split into program and
+    /// arguments) and returns its standard output.
+    fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError>;
+
+    /// The home directory, for `~/.aws/...`: `HOME`, then `USERPROFILE`.
+    fn home_dir(&self) -> Option<PathBuf> {
+        non_empty(self.var("HOME"))
+            .or_else(|| non_empty(self.var("USERPROFILE")))
+            .map(PathBuf::from)
+    }
+}
+
+/// The process's real environment, file system and processes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemEnvironment;
+
+impl Environment for SystemEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+    fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError> {
+        process::run(argv)
+    }
+}
+
+/// Environment variables from a map; files and processes are real.
+#[derive(Debug, Clone, Default)]
+pub struct VarsEnvironment {
+    vars: BTreeMap<String, String>,
+}
+
+impl VarsEnvironment {
+    /// The variables to see; every other variable is unset.
+    pub fn new(vars: BTreeMap<String, String>) -> Self {
+        Self { vars }
+    }
+}
+
+impl Environment for VarsEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+    fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError> {
+        process::run(argv)
+    }
+}
+
+/// Treats an empty value as unset, as the AWS CLI does.
+pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
+/// Parses an RFC 3339 time (`2015-08-30T12:36:00Z`, fractions and offsets allowed).
+pub(crate) fn parse_time(text: &str) -> Option<SystemTime> {
+    let t =
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()?;
+    let secs = u64::try_from(t.unix_timestamp()).ok()?;
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+/// Cuts text for an error message to at most 512 bytes.
+pub(crate) fn short(text: &str) -> String {
+    let mut s = text.trim().to_owned();
+    if s.len() > 512 {
+        let mut cut = 512;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+/// Builds a request from parts that were validated beforehand.
+pub(crate) fn build_request(
+    builder: http::request::Builder,
+    body: Vec<u8>,
+) -> Result<http::Request<Vec<u8>>, ProviderError> {
+    builder
+        .body(body)
+        .map_err(|e| ProviderError::InvalidEndpoint {
+            uri: String::new(),
+            message: e.to_string(),
+        })
+}
+
+/// The body of a response as text (lossy), for error messages.
+pub(crate) fn body_text(body: &[u8]) -> String {
+    short(&String::from_utf8_lossy(body))
+}
