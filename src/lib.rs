@@ -146,11 +146,11 @@ pub use signature::Signature;
 pub use signing_key::SigningKey;
 pub use string_to_sign::{ALGORITHM, StringToSign};
 pub use verify::{
-    AuthKind, AuthParseError, AuthorizationHeader, CredentialText, CredentialsLookup,
-    DEFAULT_MAX_CLOCK_SKEW, LookupError, MAX_AUTH_TEXT_BYTES, Mismatch, Payload, Policy,
-    PresignedQuery, Rejection, ServiceRules, Verified, is_presigned_query, parse_authorization,
-    parse_credential, parse_presigned_query, parse_signed_headers, verify, verify_parts,
-    verify_request,
+    Acceptance, AuthKind, AuthParseError, AuthorizationHeader, ContentSha256Check, CredentialText,
+    CredentialsLookup, DEFAULT_MAX_CLOCK_SKEW, LookupError, MAX_AUTH_TEXT_BYTES, Mismatch, Payload,
+    Policy, PresignedQuery, Rejection, ServiceRules, Verified, is_presigned_query,
+    parse_authorization, parse_credential, parse_presigned_query, parse_signed_headers, verify,
+    verify_parts, verify_request,
 };
 
 /// Limits on the work one request can ask for.

@@ -118,6 +118,28 @@ pub enum ServiceRules {
     Fixed(Settings),
 }
 
+/// Whether a hex `x-amz-content-sha256` is checked against the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContentSha256Check {
+    /// The declared hash must match the body (or the hash) the server
+    /// gives; a mismatch is `XAmzContentSHA256Mismatch`, as S3 answers.
+    MustMatch,
+    /// The declared hash is signed, so it is trusted as it is: for servers
+    /// that check the body later, while streaming it.
+    Trust,
+}
+
+/// Whether a payload marker is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Acceptance {
+    /// Accept it.
+    Accept,
+    /// Refuse it with `AccessDenied`.
+    Refuse,
+}
+
 /// What a request must satisfy besides a matching signature.
 ///
 /// ```
@@ -145,14 +167,14 @@ pub struct Policy {
     /// The signing rules.
     pub rules: ServiceRules,
     /// Whether a hex `x-amz-content-sha256` must match the body (or the
-    /// hash) the server gives. Default: true.
-    pub check_content_sha256: bool,
-    /// Whether `UNSIGNED-PAYLOAD` is accepted. Default: true.
-    pub allow_unsigned_payload: bool,
+    /// hash) the server gives. Default: must match.
+    pub content_sha256: ContentSha256Check,
+    /// Whether `UNSIGNED-PAYLOAD` is accepted. Default: accepted.
+    pub unsigned_payload: Acceptance,
     /// Whether the `STREAMING-*` payload markers are accepted (the server
     /// then checks the chunk signatures with [`Verified::signing_key`]).
-    /// Default: true.
-    pub allow_streaming_payload: bool,
+    /// Default: accepted.
+    pub streaming_payload: Acceptance,
     /// Headers that must be signed, lowercase, besides `host` and
     /// `x-amz-date` (which always must, for header signing; for presigned
     /// URLs the date is in the query).
@@ -167,9 +189,9 @@ impl Default for Policy {
             regions: Vec::new(),
             services: Vec::new(),
             rules: ServiceRules::ByService,
-            check_content_sha256: true,
-            allow_unsigned_payload: true,
-            allow_streaming_payload: true,
+            content_sha256: ContentSha256Check::MustMatch,
+            unsigned_payload: Acceptance::Accept,
+            streaming_payload: Acceptance::Accept,
             required_signed_headers: Vec::new(),
         }
     }
@@ -212,20 +234,20 @@ impl Policy {
     }
 
     /// Sets whether a hex `x-amz-content-sha256` must match the body.
-    pub fn with_check_content_sha256(mut self, check: bool) -> Self {
-        self.check_content_sha256 = check;
+    pub fn with_content_sha256(mut self, check: ContentSha256Check) -> Self {
+        self.content_sha256 = check;
         self
     }
 
     /// Sets whether `UNSIGNED-PAYLOAD` is accepted.
-    pub fn with_allow_unsigned_payload(mut self, allow: bool) -> Self {
-        self.allow_unsigned_payload = allow;
+    pub fn with_unsigned_payload(mut self, acceptance: Acceptance) -> Self {
+        self.unsigned_payload = acceptance;
         self
     }
 
     /// Sets whether the streaming payload markers are accepted.
-    pub fn with_allow_streaming_payload(mut self, allow: bool) -> Self {
-        self.allow_streaming_payload = allow;
+    pub fn with_streaming_payload(mut self, acceptance: Acceptance) -> Self {
+        self.streaming_payload = acceptance;
         self
     }
 
@@ -674,7 +696,7 @@ fn payload_line(
         (Some(d), Some(k)) => {
             let mismatch = match (d, k) {
                 (PayloadHash::Sha256(_), PayloadHash::Sha256(_)) => {
-                    policy.check_content_sha256 && d != k
+                    policy.content_sha256 == ContentSha256Check::MustMatch && d != k
                 }
                 // A declared marker is what was signed; the body is checked
                 // some other way (chunk signatures) or not at all.
@@ -706,8 +728,8 @@ fn payload_line(
     };
     let allowed = match line {
         PayloadHash::Sha256(_) => true,
-        PayloadHash::Unsigned => policy.allow_unsigned_payload,
-        _ => policy.allow_streaming_payload,
+        PayloadHash::Unsigned => policy.unsigned_payload == Acceptance::Accept,
+        _ => policy.streaming_payload == Acceptance::Accept,
     };
     if !allowed {
         return Err(Rejection::PayloadModeNotAllowed {
@@ -793,6 +815,43 @@ fn finish<L: CredentialsLookup + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payload_policies() {
+        let creds = Credentials::new("AKIDEXAMPLE", "secret").unwrap();
+        let signer = crate::Signer::new(creds.clone(), "us-east-1", "s3").unwrap();
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let sign = |payload: PayloadHash| {
+            let mut req = http::Request::put("https://b.s3.amazonaws.com/k")
+                .body(())
+                .unwrap();
+            signer.sign(&mut req, &payload, now).unwrap();
+            req
+        };
+        let check = |req: &http::Request<()>, body: &[u8], policy: &Policy| {
+            verify_request(req, Payload::Body(body), &creds, now, policy).map(|_| ())
+        };
+        let code = |r: Result<(), Rejection>| r.err().map(|e| e.code());
+
+        let unsigned = sign(PayloadHash::Unsigned);
+        assert_eq!(code(check(&unsigned, b"x", &Policy::new())), None);
+        let refuse = Policy::new().with_unsigned_payload(Acceptance::Refuse);
+        assert_eq!(code(check(&unsigned, b"x", &refuse)), Some("AccessDenied"));
+
+        let streaming = sign(PayloadHash::StreamingSigned);
+        assert_eq!(code(check(&streaming, b"x", &Policy::new())), None);
+        let refuse = Policy::new().with_streaming_payload(Acceptance::Refuse);
+        assert_eq!(code(check(&streaming, b"x", &refuse)), Some("AccessDenied"));
+
+        let hashed = sign(PayloadHash::of(b"body"));
+        assert_eq!(code(check(&hashed, b"body", &Policy::new())), None);
+        assert_eq!(
+            code(check(&hashed, b"other", &Policy::new())),
+            Some("XAmzContentSHA256Mismatch")
+        );
+        let trust = Policy::new().with_content_sha256(ContentSha256Check::Trust);
+        assert_eq!(code(check(&hashed, b"other", &trust)), None);
+    }
 
     /// Every code's HTTP status, as the AWS documentation lists them: the
     /// Amazon S3 error code list (ErrorResponses.html#ErrorCodeList) and
