@@ -6,9 +6,14 @@
 //!
 //! ## The contract
 //!
-//! - **No IO.** Nothing here reads a clock, an environment variable, a file
-//!   or a socket. The signing time, the credentials and the payload hash are
-//!   arguments. Fetching credentials is the caller's business.
+//! - **No IO.** Nothing in the signing and verifying path reads a clock, an
+//!   environment variable, a file or a socket. The signing time, the
+//!   credentials and the payload hash are arguments. Finding credentials
+//!   lives at the edge, in `provider` (feature `credentials`): it reads
+//!   the environment and the shared files through a trait, and for the
+//!   network (instance metadata, container endpoints, STS) it builds the
+//!   `http::Request`, the caller sends it with its own client, and it parses
+//!   the answer.
 //! - **No globals.** All state lives in values you own: a [`Signer`] keeps
 //!   the day's derived key for itself.
 //! - **No panics on input.** Bad input is an [`Error`] that names what is
@@ -37,6 +42,11 @@
 //! Signing computes an output first ([`SigningOutput`], [`PresignOutput`])
 //! and applies it to the request as a separate, cheap step, so callers with
 //! other HTTP types can use the output directly.
+//!
+//! [`verify`] runs the same stages on the server side: it rebuilds the
+//! canonical request of a header-signed or presigned request with the same
+//! canonicalizer and compares signatures in constant time, answering with a
+//! typed [`Rejection`] that carries the AWS error code.
 //!
 //! ## Quick start
 //!
