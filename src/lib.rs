@@ -104,6 +104,7 @@
     )
 )]
 
+mod auth_buf;
 mod canonical_request;
 mod credentials;
 mod error;
@@ -119,6 +120,7 @@ mod sink;
 mod stack_vec;
 mod string_to_sign;
 
+pub use auth_buf::AuthorizationBuf;
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;

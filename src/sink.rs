@@ -16,37 +16,63 @@ impl Sink for Vec<u8> {
     }
 }
 
-/// SHA-256 fed through a small buffer, so the many short writes of
+/// Something that absorbs bytes: a hash or a MAC.
+pub(crate) trait Update {
+    fn update(&mut self, bytes: &[u8]);
+}
+
+impl Update for Sha256 {
+    #[inline]
+    fn update(&mut self, bytes: &[u8]) {
+        Digest::update(self, bytes);
+    }
+}
+
+/// A hash or MAC fed through a small buffer, so the many short writes of
 /// canonicalization cost a copy each rather than a hasher call each.
-pub(crate) struct HashSink {
-    hasher: Sha256,
+pub(crate) struct Buffered<U: Update> {
+    inner: U,
     buf: [u8; 256],
     len: usize,
 }
 
+/// SHA-256 fed through a small buffer.
+pub(crate) type HashSink = Buffered<Sha256>;
+
 impl HashSink {
     pub(crate) fn new() -> Self {
+        Self::wrap(Sha256::new())
+    }
+
+    pub(crate) fn finish(self) -> [u8; 32] {
+        self.into_inner().finalize().into()
+    }
+}
+
+impl<U: Update> Buffered<U> {
+    pub(crate) fn wrap(inner: U) -> Self {
         Self {
-            hasher: Sha256::new(),
+            inner,
             buf: [0; 256],
             len: 0,
         }
     }
 
-    pub(crate) fn finish(mut self) -> [u8; 32] {
+    /// The hash or MAC with everything written so far absorbed.
+    pub(crate) fn into_inner(mut self) -> U {
         self.flush();
-        self.hasher.finalize().into()
+        self.inner
     }
 
     fn flush(&mut self) {
         if let Some(pending) = self.buf.get(..self.len) {
-            self.hasher.update(pending);
+            self.inner.update(pending);
         }
         self.len = 0;
     }
 }
 
-impl Sink for HashSink {
+impl<U: Update> Sink for Buffered<U> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         let end = self.len + bytes.len();
@@ -56,7 +82,7 @@ impl Sink for HashSink {
         } else {
             self.flush();
             if bytes.len() >= self.buf.len() {
-                self.hasher.update(bytes);
+                self.inner.update(bytes);
             } else if let Some(slot) = self.buf.get_mut(..bytes.len()) {
                 slot.copy_from_slice(bytes);
                 self.len = bytes.len();
