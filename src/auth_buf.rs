@@ -101,7 +101,8 @@ impl AuthorizationBuf {
 
     fn reset(&mut self) {
         self.authorization.clear();
-        self.security_token.zeroize();
+        // Not zeroized here: the next signing writes the same token over it,
+        // and dropping the buffer zeroizes its whole capacity.
         self.security_token.clear();
         self.has_token = false;
         self.amz_date = None;

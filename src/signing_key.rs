@@ -77,7 +77,7 @@ impl SigningKey {
     pub fn sign(&self, string_to_sign: &StringToSign<'_>) -> Signature {
         let mut sink = Buffered::wrap(self.mac());
         string_to_sign.write_to(&mut sink);
-        Signature::from_mac(&sink.into_inner().finalize().into_bytes().into())
+        Signature::from_mac(&sink.finish())
     }
 
     /// HMAC-SHA256 of arbitrary bytes with this key (chunk and event
@@ -133,6 +133,10 @@ impl Update for HmacSha256 {
     #[inline]
     fn update(&mut self, bytes: &[u8]) {
         Mac::update(self, bytes);
+    }
+
+    fn finish(&mut self) -> [u8; 32] {
+        self.clone().finalize().into_bytes().into()
     }
 }
 

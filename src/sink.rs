@@ -12,19 +12,30 @@ pub(crate) trait Sink {
 impl Sink for Vec<u8> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
+        if bytes.len() <= 16 && self.capacity() - self.len() >= bytes.len() {
+            // Separators and short names: a few moves beat a call.
+            self.extend(bytes.iter().copied());
+        } else {
+            self.extend_from_slice(bytes);
+        }
     }
 }
 
 /// Something that absorbs bytes: a hash or a MAC.
 pub(crate) trait Update {
     fn update(&mut self, bytes: &[u8]);
+    /// The 32-byte result, in place (no move of the state).
+    fn finish(&mut self) -> [u8; 32];
 }
 
 impl Update for Sha256 {
     #[inline]
     fn update(&mut self, bytes: &[u8]) {
         Digest::update(self, bytes);
+    }
+
+    fn finish(&mut self) -> [u8; 32] {
+        Digest::finalize_reset(self).into()
     }
 }
 
@@ -43,10 +54,6 @@ impl HashSink {
     pub(crate) fn new() -> Self {
         Self::wrap(Sha256::new())
     }
-
-    pub(crate) fn finish(self) -> [u8; 32] {
-        self.into_inner().finalize().into()
-    }
 }
 
 impl<U: Update> Buffered<U> {
@@ -58,10 +65,10 @@ impl<U: Update> Buffered<U> {
         }
     }
 
-    /// The hash or MAC with everything written so far absorbed.
-    pub(crate) fn into_inner(mut self) -> U {
+    /// The hash or MAC of everything written so far.
+    pub(crate) fn finish(&mut self) -> [u8; 32] {
         self.flush();
-        self.inner
+        self.inner.finish()
     }
 
     fn flush(&mut self) {
@@ -77,7 +84,14 @@ impl<U: Update> Sink for Buffered<U> {
     fn put(&mut self, bytes: &[u8]) {
         let end = self.len + bytes.len();
         if let Some(slot) = self.buf.get_mut(self.len..end) {
-            slot.copy_from_slice(bytes);
+            if bytes.len() <= 16 {
+                // Separators and short names: a few moves beat a call.
+                for (d, b) in slot.iter_mut().zip(bytes) {
+                    *d = *b;
+                }
+            } else {
+                slot.copy_from_slice(bytes);
+            }
             self.len = end;
         } else {
             self.flush();

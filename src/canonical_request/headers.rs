@@ -279,43 +279,19 @@ fn write_name(sink: &mut impl Sink, field: &Field<'_>) {
 
 /// Whether a value has anything to trim or collapse: a space or tab at
 /// either end, a tab anywhere, or two spaces in a row. Most values (tokens,
-/// dates, media types) have none, and this answers eight bytes at a time.
+/// dates, media types) have none; the two passes below have no early exit,
+/// so the compiler can vectorize them.
 fn needs_trimming(value: &[u8]) -> bool {
     let is_ws = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
     if is_ws(value.first()) || is_ws(value.last()) {
         return true;
     }
-    let mut chunks = value.chunks_exact(8);
-    let mut last_was_space = false;
-    for chunk in chunks.by_ref() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let spaces = zero_bytes(x ^ 0x2020_2020_2020_2020);
-        let tabs = zero_bytes(x ^ 0x0909_0909_0909_0909);
-        // A space whose next byte is a space too, inside the word or
-        // across the previous one.
-        let doubled = spaces & (spaces >> 8);
-        if tabs != 0 || doubled != 0 || (last_was_space && spaces & 0x80 != 0) {
-            return true;
-        }
-        last_was_space = spaces >> 63 != 0;
-    }
-    for &b in chunks.remainder() {
-        let space = b == b' ';
-        if b == b'\t' || (space && last_was_space) {
-            return true;
-        }
-        last_was_space = space;
-    }
-    false
-}
-
-/// The high bit of each byte of `x` that is zero, and nothing else.
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+    let tabs = value.iter().fold(false, |found, &b| found | (b == b'\t'));
+    let doubled = value
+        .iter()
+        .zip(value.get(1..).unwrap_or(&[]))
+        .fold(false, |found, (&a, &b)| found | ((a == b' ') & (b == b' ')));
+    tabs | doubled
 }
 
 fn write_lower(sink: &mut impl Sink, name: &str) {

@@ -54,6 +54,14 @@ impl<S: Sink> Normalized<'_, S> {
 }
 
 fn write_encoded(sink: &mut impl Sink, text: &str, encoding: UriEncoding) {
+    // A path of unreserved characters and '/' is its own encoding, in
+    // either mode; one pass without early exit settles it.
+    if text.bytes().fold(true, |ok, b| {
+        ok & (b.is_ascii_alphanumeric() | matches!(b, b'-' | b'_' | b'.' | b'~' | b'/'))
+    }) {
+        sink.put(text.as_bytes());
+        return;
+    }
     match encoding {
         // The path as sent is already encoded once; encode it again, so that
         // '%' becomes '%25' (AWS: "each path segment must be URI-encoded twice").
