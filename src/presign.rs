@@ -405,11 +405,7 @@ impl Signer {
                 .get(start..end)
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .unwrap_or("");
-            extra.push(Param {
-                key,
-                value,
-                wire: true,
-            });
+            extra.push(Param::new(key, value, true));
         }
         plan.collect_params(request, extra.as_slice())?;
         if let Some(clash) = request

@@ -79,7 +79,9 @@ pub const NEVER_SIGNED: &[&str] = &[
 
 /// Whether a header is signed under a policy (names compared case-insensitively).
 pub(crate) fn is_signed(name: &str, policy: HeaderPolicy) -> bool {
-    if NEVER_SIGNED.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+    // Names of other lengths cannot match: skip the comparisons.
+    let candidate = matches!(name.len(), 2 | 6 | 7 | 10 | 13 | 15..=19);
+    if candidate && NEVER_SIGNED.iter().any(|n| n.eq_ignore_ascii_case(name)) {
         return false;
     }
     match policy {
@@ -124,11 +126,16 @@ pub(crate) fn collect<'a>(
         if from_list {
             check_name(name)?;
         }
+        // Signing adds only `x-amz-*` fields: other names need no lookup.
+        let maybe_added = name
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
         if !is_signed(name, settings.header_policy)
-            || additions
-                .fields
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            || (maybe_added
+                && additions
+                    .fields
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(name)))
         {
             return Ok(());
         }
@@ -397,6 +404,23 @@ mod tests {
         assert!(check_name("a:b").is_err());
         assert!(check_name("X-Amz-Meta-é").is_err());
         assert!(check_name("X-Custom").is_ok());
+    }
+
+    #[test]
+    fn never_signed_lengths_are_all_candidates() {
+        for name in NEVER_SIGNED {
+            assert!(
+                !is_signed(name, HeaderPolicy::AllExceptNeverSigned),
+                "{name}"
+            );
+            assert!(
+                !is_signed(
+                    &name.to_ascii_uppercase(),
+                    HeaderPolicy::AllExceptNeverSigned
+                ),
+                "{name}"
+            );
+        }
     }
 
     #[test]
