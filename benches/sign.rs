@@ -23,8 +23,8 @@ use aws_sigv4::http_request::{
 };
 use aws_smithy_runtime_api::client::identity::Identity;
 use awsig::{
-    AmzDate, AuthorizationBuf, Credentials, PayloadHash, Region, Service, SignableRequest, Signer,
-    SigningKey, StringToSign,
+    AmzDate, AuthorizationBuf, Credentials, PayloadHash, PreparedRequest, Region, Service,
+    SignableRequest, Signer, SigningKey, StringToSign,
 };
 use criterion::{BatchSize, Criterion, Throughput};
 use hmac::{Hmac, Mac};
@@ -258,6 +258,28 @@ impl Case {
         }
     }
 
+    /// awsig's prepared path: the request prepared once, outside.
+    fn awsig_prepared(
+        &self,
+        prepared: &PreparedRequest<'_>,
+        request: &http::Request<Vec<u8>>,
+        buf: &mut AuthorizationBuf,
+    ) -> awsig::Signature {
+        match self.kind {
+            Kind::HashBody => {
+                let payload = PayloadHash::of(request.body());
+                prepared.sign_into(&payload, now(), buf).unwrap()
+            }
+            _ => prepared.sign_into(&self.payload, now(), buf).unwrap(),
+        }
+    }
+
+    fn prepare(&self) -> PreparedRequest<'_> {
+        self.signer
+            .prepare(&SignableRequest::from_request(&self.request).unwrap())
+            .unwrap()
+    }
+
     fn aws_params(&self) -> aws_sigv4::http_request::SigningParams<'_> {
         aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&self.identity)
@@ -389,6 +411,11 @@ fn check_agreement(cases: &[Case]) {
         if case.kind != Kind::Presign {
             let mut buf = AuthorizationBuf::new();
             assert_eq!(case.awsig_into(&case.request, &mut buf), ours);
+            let prepared = case.prepare();
+            assert_eq!(
+                case.awsig_prepared(&prepared, &case.request, &mut buf),
+                ours
+            );
             for name in ["authorization", "x-amz-date", "x-amz-security-token"] {
                 assert_eq!(
                     a.headers().get(name),
@@ -417,6 +444,10 @@ fn bench_cases(c: &mut Criterion, cases: &[Case]) {
             let mut buf = AuthorizationBuf::new();
             group.bench_function("awsig-into", |b| {
                 b.iter(|| case.awsig_into(black_box(&case.request), &mut buf))
+            });
+            let prepared = case.prepare();
+            group.bench_function("awsig-prepared", |b| {
+                b.iter(|| case.awsig_prepared(&prepared, black_box(&case.request), &mut buf))
             });
         }
         let params = case.aws_params();
@@ -492,8 +523,8 @@ fn report_allocations(cases: &[&Case]) {
     println!();
     println!("Heap allocations per sign (signing and applying; request cloned outside):");
     println!(
-        "{:<18} {:>8} {:>12} {:>11} {:>7}",
-        "case", "awsig", "awsig-into", "aws-sigv4", "floor"
+        "{:<18} {:>8} {:>12} {:>16} {:>11} {:>7}",
+        "case", "awsig", "awsig-into", "awsig-prepared", "aws-sigv4", "floor"
     );
     for &case in cases {
         let ours = allocations(
@@ -502,6 +533,21 @@ fn report_allocations(cases: &[&Case]) {
                 black_box(case.awsig(r));
             },
         );
+        let prepared = if case.kind == Kind::Presign {
+            "-".to_owned()
+        } else {
+            let mut buf = AuthorizationBuf::new();
+            let prepared = case.prepare();
+            format!(
+                "{}",
+                allocations(
+                    || (),
+                    |_| {
+                        black_box(case.awsig_prepared(&prepared, &case.request, &mut buf));
+                    }
+                )
+            )
+        };
         let into = if case.kind == Kind::Presign {
             "-".to_owned()
         } else {
@@ -530,8 +576,8 @@ fn report_allocations(cases: &[&Case]) {
             },
         );
         println!(
-            "{:<18} {:>8} {:>12} {:>11} {:>7}",
-            case.name, ours, into, theirs, bare
+            "{:<18} {:>8} {:>12} {:>16} {:>11} {:>7}",
+            case.name, ours, into, prepared, theirs, bare
         );
     }
 }
@@ -663,13 +709,23 @@ fn report_summary(cases: &[Case]) {
     println!();
     println!("Summary (criterion means, ns per sign):");
     println!(
-        "{:<18} {:>9} {:>11} {:>10} {:>8} {:>16} {:>14}",
-        "case", "awsig", "awsig-into", "aws-sigv4", "floor", "aws-sigv4/awsig", "awsig/floor"
+        "{:<18} {:>7} {:>11} {:>15} {:>10} {:>7} {:>16} {:>12} {:>14} {:>15}",
+        "case",
+        "awsig",
+        "awsig-into",
+        "awsig-prepared",
+        "aws-sigv4",
+        "floor",
+        "aws-sigv4/awsig",
+        "awsig/floor",
+        "into/floor",
+        "prepared/floor"
     );
     let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
     for case in cases {
         let ours = mean_ns(&format!("{}/awsig", case.name));
         let into = mean_ns(&format!("{}/awsig-into", case.name));
+        let prepared = mean_ns(&format!("{}/awsig-prepared", case.name));
         let theirs = mean_ns(&format!("{}/aws-sigv4", case.name));
         let floor = mean_ns(&format!("{}/floor", case.name));
         let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
@@ -677,14 +733,17 @@ fn report_summary(cases: &[Case]) {
             _ => "-".to_owned(),
         };
         println!(
-            "{:<18} {:>9} {:>11} {:>10} {:>8} {:>16} {:>14}",
+            "{:<18} {:>7} {:>11} {:>15} {:>10} {:>7} {:>16} {:>12} {:>14} {:>15}",
             case.name,
             show(ours),
             show(into),
+            show(prepared),
             show(theirs),
             show(floor),
             ratio(theirs, ours),
-            ratio(ours, floor)
+            ratio(ours, floor),
+            ratio(into, floor),
+            ratio(prepared, floor)
         );
     }
     for size in ["payload_1KiB", "payload_1MiB"] {

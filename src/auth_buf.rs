@@ -40,7 +40,7 @@ use crate::signature::Signature;
 /// ```
 #[derive(Default)]
 pub struct AuthorizationBuf {
-    authorization: Vec<u8>,
+    pub(crate) authorization: Vec<u8>,
     security_token: Vec<u8>,
     has_token: bool,
     amz_date: Option<AmzDate>,
@@ -99,7 +99,7 @@ impl AuthorizationBuf {
         token.into_iter().chain(date).chain(sha).chain(auth)
     }
 
-    fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.authorization.clear();
         // Not zeroized here: the next signing writes the same token over it,
         // and dropping the buffer zeroizes its whole capacity.
@@ -108,6 +108,28 @@ impl AuthorizationBuf {
         self.amz_date = None;
         self.content_sha256 = None;
         self.signature = None;
+    }
+}
+
+impl AuthorizationBuf {
+    /// Records the rest of a signing whose `authorization` is written.
+    pub(crate) fn finish(
+        &mut self,
+        signer: &Signer,
+        payload: &PayloadHash,
+        date: AmzDate,
+        signature: Signature,
+    ) {
+        if let Some(token) = signer.credentials().session_token() {
+            self.security_token.extend_from_slice(token.as_bytes());
+            self.has_token = true;
+        }
+        self.content_sha256 = match signer.settings().content_sha256 {
+            ContentSha256Header::Include => Some(*payload),
+            ContentSha256Header::Omit => None,
+        };
+        self.amz_date = Some(date);
+        self.signature = Some(signature);
     }
 }
 
@@ -146,16 +168,7 @@ impl Signer {
         let date = AmzDate::from_system_time(now)?;
         let signature =
             self.write_authorization(credentials, request, payload, &date, &mut out.authorization)?;
-        if let Some(token) = credentials.session_token() {
-            out.security_token.extend_from_slice(token.as_bytes());
-            out.has_token = true;
-        }
-        out.content_sha256 = match self.settings().content_sha256 {
-            ContentSha256Header::Include => Some(*payload),
-            ContentSha256Header::Omit => None,
-        };
-        out.amz_date = Some(date);
-        out.signature = Some(signature);
+        out.finish(self, payload, date, signature);
         Ok(signature)
     }
 }

@@ -59,12 +59,17 @@ impl<'a> Plan<'a> {
     /// place ([`Plan::collect_fields`], [`Plan::collect_params`]) so that the
     /// inline vectors are never moved.
     pub(crate) fn start(request: &SignableRequest<'a>, payload: &'a PayloadHash) -> Self {
+        Self::start_with_payload_text(request, payload.as_str())
+    }
+
+    /// As [`Plan::start`], with any text on the payload line.
+    pub(crate) fn start_with_payload_text(request: &SignableRequest<'a>, payload: &'a str) -> Self {
         Self {
             method: request.method(),
             path: request.path(),
             fields: Fields::new(),
             params: Params::new(),
-            payload: payload.as_str(),
+            payload,
         }
     }
 

@@ -109,6 +109,7 @@ mod canonical_request;
 mod credentials;
 mod error;
 mod payload;
+mod prepared;
 mod presign;
 mod request;
 mod scope;
@@ -129,6 +130,7 @@ pub use payload::{
     EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
 };
+pub use prepared::PreparedRequest;
 pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
 pub use request::SignableRequest;
 pub use scope::{AmzDate, CredentialScope, Region, Service};

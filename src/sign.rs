@@ -203,8 +203,8 @@ impl Signer {
         let fields = header_additions(
             &self.settings,
             credentials,
-            date,
-            payload,
+            date.as_bytes(),
+            payload.as_str().as_bytes(),
             &mut additions_buf,
         );
         let additions = Additions {
@@ -266,8 +266,8 @@ impl Signer {
         let fields = header_additions(
             &self.settings,
             &self.credentials,
-            &date,
-            payload,
+            date.as_bytes(),
+            payload.as_str().as_bytes(),
             &mut additions_buf,
         );
         let additions = Additions {
@@ -285,8 +285,8 @@ impl Signer {
 pub(crate) fn header_additions<'a>(
     settings: &Settings,
     credentials: &'a Credentials,
-    date: &'a AmzDate,
-    payload: &'a PayloadHash,
+    date: &'a [u8],
+    payload: &'a [u8],
     buf: &'a mut [(&'static str, &'a [u8]); 3],
 ) -> &'a [(&'static str, &'a [u8])] {
     let mut n = 0;
@@ -296,14 +296,14 @@ pub(crate) fn header_additions<'a>(
             n += 1;
         }
     };
-    push(X_AMZ_DATE, date.as_bytes());
+    push(X_AMZ_DATE, date);
     if let (Some(token), SessionTokenMode::Signed) =
         (credentials.session_token(), settings.session_token)
     {
         push(X_AMZ_SECURITY_TOKEN, token.as_bytes());
     }
     if settings.content_sha256 == ContentSha256Header::Include {
-        push(X_AMZ_CONTENT_SHA256, payload.as_str().as_bytes());
+        push(X_AMZ_CONTENT_SHA256, payload);
     }
     buf.get(..n).unwrap_or(&[])
 }

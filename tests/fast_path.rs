@@ -1,7 +1,8 @@
-//! The reusable-buffer path (`Signer::sign_into`) and the default path
-//! against the plain staged path (canonical request, string to sign,
-//! signing key), on the botocore vectors and on generated requests; and
-//! how many heap allocations each path makes.
+//! The reusable-buffer path (`Signer::sign_into`), the prepared path
+//! (`PreparedRequest::sign_into`) and the default path against the plain
+//! staged path (canonical request, string to sign, signing key), on the
+//! botocore vectors and on generated requests; and how many heap
+//! allocations each path makes.
 
 #![allow(
     clippy::unwrap_used,
@@ -120,6 +121,18 @@ fn all_paths_agree(
             let fast_headers: Vec<(&str, &str)> = buf.headers().collect();
             let default_headers: Vec<(&str, &str)> = output.headers().collect();
             assert_eq!(fast_headers, default_headers, "header lists differ");
+            let prepared = signer
+                .prepare(request)
+                .expect("prepare refused a signable request");
+            let mut other = AuthorizationBuf::new();
+            assert_eq!(prepared.sign_into(payload, now, &mut other).unwrap(), sig);
+            assert_eq!(
+                other.authorization(),
+                auth,
+                "prepared authorization differs"
+            );
+            let prepared_headers: Vec<(&str, &str)> = other.headers().collect();
+            assert_eq!(prepared_headers, default_headers, "prepared headers differ");
             Some((sig, auth))
         }
         (Err(a), Err(b), Err(c)) => {
@@ -129,6 +142,11 @@ fn all_paths_agree(
                 buf.headers().next().is_none(),
                 "a failed signing left headers"
             );
+            // Preparing checks the request; the time is checked when signing.
+            if let Ok(prepared) = signer.prepare(request) {
+                let e = prepared.sign_into(payload, now, buf).unwrap_err();
+                assert_eq!(e.to_string(), a.to_string());
+            }
             None
         }
         (a, b, c) => panic!(
@@ -417,6 +435,24 @@ proptest! {
             all_paths_agree(&signer, &request, &payload, now, &mut buf);
             // A buffer that held a longer request gives the same bytes.
             all_paths_agree(&signer, &request, &payload, now, &mut buf);
+            // One preparation serves other times (days) and payloads.
+            if let Ok(prepared) = signer.prepare(&request) {
+                let mut other = AuthorizationBuf::new();
+                for (later, payload) in [
+                    (1, PayloadHash::of(b"another body")),
+                    (86_400 * 400, PayloadHash::Unsigned),
+                    (3, PayloadHash::empty()),
+                ] {
+                    let at = now + Duration::from_secs(later);
+                    if let Ok(want) = signer.sign_into(&request, &payload, at, &mut buf) {
+                        prop_assert_eq!(prepared.sign_into(&payload, at, &mut other).unwrap(), want);
+                        prop_assert_eq!(other.authorization(), buf.authorization());
+                        let a: Vec<(&str, &str)> = other.headers().collect();
+                        let b: Vec<(&str, &str)> = buf.headers().collect();
+                        prop_assert_eq!(a, b);
+                    }
+                }
+            }
         }
     }
 }
@@ -466,6 +502,13 @@ fn sign_into_allocates_nothing_once_warm() {
         signer.sign_into(&view, &payload, now, &mut buf).unwrap();
     });
     assert_eq!(n, 0, "sign_into allocated {n} times in 100 calls");
+    let prepared = signer.prepare(&view).unwrap();
+    let mut other = AuthorizationBuf::new();
+    let n = allocations(100, || {
+        prepared.sign_into(&payload, now, &mut other).unwrap();
+    });
+    assert_eq!(n, 0, "the prepared path allocated {n} times in 100 calls");
+    assert_eq!(other.authorization(), buf.authorization());
     assert!(
         buf.authorization()
             .starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-west-2/aps/aws4_request, SignedHeaders=content-encoding;content-type;host;x-amz-date;x-amz-security-token;x-prometheus-remote-write-version, Signature=")
