@@ -55,36 +55,50 @@ pub(crate) struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
+    /// A plan with no header field and no query parameter yet. Filled in
+    /// place ([`Plan::collect_fields`], [`Plan::collect_params`]) so that the
+    /// inline vectors are never moved.
+    pub(crate) fn start(request: &SignableRequest<'a>, payload: &'a PayloadHash) -> Self {
+        Self::start_with_payload_text(request, payload.as_str())
+    }
+
+    /// As [`Plan::start`], with any text on the payload line.
+    pub(crate) fn start_with_payload_text(request: &SignableRequest<'a>, payload: &'a str) -> Self {
+        Self {
+            method: request.method(),
+            path: request.path(),
+            fields: Fields::new(),
+            params: Params::new(),
+            payload,
+        }
+    }
+
     /// Gathers, checks and sorts the header fields to sign.
-    pub(crate) fn fields(
+    pub(crate) fn collect_fields(
+        &mut self,
         request: &SignableRequest<'a>,
         settings: &Settings,
         additions: &Additions<'a>,
-    ) -> Result<Fields<'a>, Error> {
-        let mut fields = Fields::new();
-        headers::collect(&request.headers, settings, additions, &mut fields)?;
-        Ok(fields)
+    ) -> Result<(), Error> {
+        headers::collect(&request.headers, settings, additions, &mut self.fields)
     }
 
-    pub(crate) fn new(
+    /// Parses the query, adds `extra_params` and sorts them all.
+    pub(crate) fn collect_params(
+        &mut self,
         request: &SignableRequest<'a>,
-        fields: Fields<'a>,
         extra_params: &[Param<'a>],
-        payload: &'a PayloadHash,
-    ) -> Result<Self, Error> {
-        let mut params = Params::new();
-        query::parse_into(request.query(), &mut params)?;
+    ) -> Result<(), Error> {
+        query::parse_into(request.query(), &mut self.params)?;
         for p in extra_params {
-            params.push(*p);
+            self.params.push(*p);
         }
-        query::sort(&mut params);
-        Ok(Self {
-            method: request.method(),
-            path: request.path(),
-            fields,
-            params,
-            payload: payload.as_str(),
-        })
+        query::sort(&mut self.params);
+        Ok(())
+    }
+
+    pub(crate) fn fields(&self) -> &Fields<'a> {
+        &self.fields
     }
 
     pub(crate) fn write(&self, sink: &mut impl Sink, settings: &Settings) {
@@ -103,10 +117,6 @@ impl<'a> Plan<'a> {
 
     pub(crate) fn write_signed_headers(&self, sink: &mut impl Sink) {
         headers::write_signed(sink, &self.fields);
-    }
-
-    pub(crate) fn params(&self) -> &[Param<'a>] {
-        self.params.as_slice()
     }
 
     pub(crate) fn hash(&self, settings: &Settings) -> [u8; 32] {
@@ -160,8 +170,9 @@ impl CanonicalRequest {
             host: request.host(),
             only: None,
         };
-        let fields = Plan::fields(request, settings, &additions)?;
-        let plan = Plan::new(request, fields, &[], payload)?;
+        let mut plan = Plan::start(request, payload);
+        plan.collect_fields(request, settings, &additions)?;
+        plan.collect_params(request, &[])?;
         Ok(Self::from_plan(&plan, settings))
     }
 

@@ -116,11 +116,13 @@
     )
 )]
 
+mod auth_buf;
 mod canonical_request;
 mod credentials;
 mod error;
 mod http_text;
 mod payload;
+mod prepared;
 mod presign;
 #[cfg(feature = "credentials")]
 pub mod provider;
@@ -135,6 +137,7 @@ mod stack_vec;
 mod string_to_sign;
 mod verify;
 
+pub use auth_buf::AuthorizationBuf;
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;
@@ -144,6 +147,7 @@ pub use payload::{
     EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
 };
+pub use prepared::PreparedRequest;
 pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
 pub use request::SignableRequest;
 pub use scope::{AmzDate, CredentialScope, Region, Service};

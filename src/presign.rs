@@ -13,10 +13,12 @@ use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
-use crate::scope::AmzDate;
+use crate::scope::{AmzDate, CredentialScope};
 use crate::settings::{CredentialExpiryCheck, SessionTokenMode};
 use crate::sign::Signer;
 use crate::signature::Signature;
+use crate::sink::{CountSink, Sink};
+use crate::stack_vec::StackVec;
 use crate::string_to_sign::{ALGORITHM, StringToSign};
 
 /// The longest expiry AWS accepts for a presigned URL: 7 days.
@@ -38,7 +40,11 @@ pub const AUTH_PARAMS: &[&str] = &[
 /// the order AWS SDKs write them.
 #[derive(Clone)]
 pub struct PresignOutput {
-    params: Vec<(&'static str, String)>,
+    /// The parameters as they are appended: `name=value&...`, encoded.
+    text: String,
+    /// Each parameter's name and the range of its value in `text`.
+    params: [(&'static str, usize, usize); 7],
+    count: usize,
     signature: Signature,
     amz_date: AmzDate,
     expires: Duration,
@@ -63,61 +69,56 @@ impl PresignOutput {
     /// The parameters to append, `(name, percent-encoded value)`.
     /// `X-Amz-Security-Token` is a secret: do not log it.
     pub fn params(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.params.iter().map(|(k, v)| (*k, v.as_str()))
+        self.params
+            .iter()
+            .take(self.count)
+            .map(|&(name, start, end)| (name, self.text.get(start..end).unwrap_or("")))
     }
 
     /// `query` (the URL's query string, without '?') with the parameters
     /// appended.
     pub fn append_to_query(&self, query: &str) -> String {
-        let mut out = String::with_capacity(
-            query.len()
-                + 64
-                + self
-                    .params
-                    .iter()
-                    .map(|(k, v)| k.len() + v.len() + 2)
-                    .sum::<usize>(),
-        );
-        out.push_str(query);
-        for (k, v) in &self.params {
-            if !out.is_empty() {
-                out.push('&');
-            }
-            out.push_str(k);
-            out.push('=');
-            out.push_str(v);
-        }
+        let mut out = String::with_capacity(query.len() + 1 + self.text.len());
+        self.write_query(&mut out, query);
         out
+    }
+
+    fn write_query(&self, out: &mut String, query: &str) {
+        out.push_str(query);
+        if !query.is_empty() {
+            out.push('&');
+        }
+        out.push_str(&self.text);
     }
 
     /// The URI with the parameters appended to its query.
     pub fn apply_to_uri(&self, uri: &http::Uri) -> Result<http::Uri, Error> {
-        let query = self.append_to_query(uri.query().unwrap_or(""));
-        let mut text = String::with_capacity(query.len() + 128);
-        if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
-            text.push_str(scheme);
-            text.push_str("://");
-            text.push_str(authority.as_str());
-        }
-        text.push_str(uri.path());
-        text.push('?');
-        text.push_str(&query);
-        http::Uri::try_from(text).map_err(|_| Error::InvalidUri {
+        let failed = || Error::InvalidUri {
             reason: "the presigned URI could not be built",
-        })
+        };
+        let query = uri.query().unwrap_or("");
+        let path = uri.path();
+        // Exactly the length, so that the text becomes the URI's storage
+        // without another allocation.
+        let mut text = String::with_capacity(path.len() + 1 + query.len() + 1 + self.text.len());
+        text.push_str(path);
+        text.push('?');
+        self.write_query(&mut text, query);
+        let mut parts = uri.clone().into_parts();
+        parts.path_and_query = Some(http::uri::PathAndQuery::try_from(text).map_err(|_| failed())?);
+        http::Uri::from_parts(parts).map_err(|_| failed())
     }
 }
 
 impl fmt::Debug for PresignOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shown: Vec<(&str, &str)> = self
-            .params
-            .iter()
+            .params()
             .map(|(k, v)| {
-                if *k == "X-Amz-Security-Token" {
-                    (*k, "** redacted **")
+                if k == "X-Amz-Security-Token" {
+                    (k, "** redacted **")
                 } else {
-                    (*k, v.as_str())
+                    (k, v)
                 }
             })
             .collect();
@@ -136,18 +137,104 @@ pub(crate) fn check_expires(expires: Duration) -> Result<u64, Error> {
     Ok(secs)
 }
 
-fn encoded(text: &str) -> String {
-    let mut v = Vec::with_capacity(text.len() + 16);
-    encode(&mut v, text.as_bytes(), COMPONENT);
-    String::from_utf8(v).unwrap_or_default()
+/// A sink that percent-encodes what it is given (every byte but the
+/// unreserved characters) into another sink.
+struct Encoding<'s, S: Sink>(&'s mut S);
+
+impl<S: Sink> Sink for Encoding<'_, S> {
+    fn put(&mut self, bytes: &[u8]) {
+        encode(self.0, bytes, COMPONENT);
+    }
 }
 
-struct Prepared {
-    credential: String,
-    expires: String,
-    signed_headers: String,
-    date: AmzDate,
+/// Writes a number in decimal.
+fn write_decimal(sink: &mut impl Sink, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            // n % 10 < 10, so this fits in a byte.
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    sink.put(digits.get(at..).unwrap_or(&[]));
 }
+
+/// Records where each value starts and ends while the parameters are written.
+struct Layout {
+    params: [(&'static str, usize, usize); 7],
+    count: usize,
+}
+
+/// Writes the parameters that presigning signs (all but the signature),
+/// `name=value&` each, values encoded; records their ranges when `layout`
+/// is given (`sink` must then be the buffer itself).
+#[allow(clippy::too_many_arguments)]
+fn write_auth_params<S: Sink + AsLen>(
+    sink: &mut S,
+    mut layout: Option<&mut Layout>,
+    credentials: &Credentials,
+    scope: &CredentialScope<'_>,
+    signed_headers: &crate::canonical_request::headers::Fields<'_>,
+    expires: u64,
+) {
+    let mut param = |sink: &mut S, name: &'static str, value: &dyn Fn(&mut S)| {
+        sink.put(name.as_bytes());
+        sink.put(b"=");
+        let start = sink.len();
+        value(sink);
+        let end = sink.len();
+        sink.put(b"&");
+        if let Some(l) = layout.as_deref_mut() {
+            if let Some(slot) = l.params.get_mut(l.count) {
+                *slot = (name, start, end);
+                l.count += 1;
+            }
+        }
+    };
+    param(sink, "X-Amz-Algorithm", &|s| s.put(ALGORITHM.as_bytes()));
+    param(sink, "X-Amz-Credential", &|s| {
+        let mut e = Encoding(s);
+        e.put(credentials.access_key_id().as_bytes());
+        e.put(b"/");
+        scope.write_to(&mut e);
+    });
+    param(sink, "X-Amz-Date", &|s| s.put(scope.amz_date().as_bytes()));
+    // The order of the AWS signing test suite's signed requests.
+    param(sink, "X-Amz-SignedHeaders", &|s| {
+        crate::canonical_request::headers::write_signed(&mut Encoding(s), signed_headers);
+    });
+    param(sink, "X-Amz-Expires", &|s| write_decimal(s, expires));
+    if let Some(token) = credentials.session_token() {
+        param(sink, "X-Amz-Security-Token", &|s| {
+            encode(s, token.as_bytes(), COMPONENT);
+        });
+    }
+}
+
+/// A sink that knows how much it holds.
+trait AsLen: Sink {
+    fn len(&self) -> usize;
+}
+
+impl AsLen for Vec<u8> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+}
+
+impl AsLen for CountSink {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+const SIGNATURE_PARAM: &str = "X-Amz-Signature=";
 
 impl Signer {
     /// Presigns an `http::Request` in place: appends the `X-Amz-*`
@@ -204,7 +291,7 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<PresignOutput, Error> {
-        let (plan_out, prepared) = self.presign_plan(
+        let (digest, mut prepared) = self.presign_plan(
             credentials,
             request,
             expires,
@@ -213,22 +300,24 @@ impl Signer {
             |plan, settings| plan.hash(settings),
         )?;
         let date = prepared.date;
-        let string_to_sign = StringToSign::from_digest(self.scope(&date), &plan_out);
+        let string_to_sign = StringToSign::from_digest(self.scope(&date), &digest);
         let signature = self
             .signing_key_for(credentials, &date)
             .sign(&string_to_sign);
-        let mut params = Vec::with_capacity(7);
-        params.push(("X-Amz-Algorithm", ALGORITHM.to_owned()));
-        params.push(("X-Amz-Credential", encoded(&prepared.credential)));
-        params.push(("X-Amz-Date", date.as_str().to_owned()));
-        params.push(("X-Amz-SignedHeaders", encoded(&prepared.signed_headers)));
-        params.push(("X-Amz-Expires", prepared.expires));
-        if let Some(token) = credentials.session_token() {
-            params.push(("X-Amz-Security-Token", encoded(token)));
+        let text = &mut prepared.text;
+        text.put(SIGNATURE_PARAM.as_bytes());
+        let start = text.len();
+        text.put(signature.as_str().as_bytes());
+        let layout = &mut prepared.layout;
+        if let Some(slot) = layout.params.get_mut(layout.count) {
+            *slot = ("X-Amz-Signature", start, text.len());
+            layout.count += 1;
         }
-        params.push(("X-Amz-Signature", signature.as_str().to_owned()));
         Ok(PresignOutput {
-            params,
+            // Only ASCII was written: names, encoded values and hex.
+            text: String::from_utf8(prepared.text).unwrap_or_default(),
+            params: prepared.layout.params,
+            count: prepared.layout.count,
             signature,
             amz_date: date,
             expires,
@@ -285,69 +374,61 @@ impl Signer {
             host: request.host(),
             only: None,
         };
-        let fields = Plan::fields(request, self.settings(), &additions)?;
-        let mut signed_headers = Vec::new();
-        crate::canonical_request::headers::write_signed(&mut signed_headers, &fields);
-        let signed_headers = String::from_utf8(signed_headers).unwrap_or_default();
-        let credential = format!("{}/{}", credentials.access_key_id(), self.scope(&date));
-        let expires_text = secs.to_string();
-        let mut extra = vec![
-            Param {
-                key: "X-Amz-Algorithm",
-                value: ALGORITHM,
-                wire: false,
-            },
-            Param {
-                key: "X-Amz-Credential",
-                value: &credential,
-                wire: false,
-            },
-            Param {
-                key: "X-Amz-Date",
-                value: date.as_str(),
-                wire: false,
-            },
-            Param {
-                key: "X-Amz-Expires",
-                value: &expires_text,
-                wire: false,
-            },
-            Param {
-                key: "X-Amz-SignedHeaders",
-                value: &signed_headers,
-                wire: false,
-            },
-        ];
-        if let (Some(token), SessionTokenMode::Signed) =
-            (credentials.session_token(), self.settings().session_token)
-        {
-            extra.push(Param {
-                key: "X-Amz-Security-Token",
-                value: token,
-                wire: false,
-            });
+        let scope = self.scope(&date);
+        let mut plan = Plan::start(request, payload);
+        plan.collect_fields(request, self.settings(), &additions)?;
+
+        // The parameters, encoded, in one buffer sized for the signature too.
+        let mut size = CountSink::default();
+        write_auth_params(&mut size, None, credentials, &scope, plan.fields(), secs);
+        let mut text = Vec::with_capacity(size.0 + SIGNATURE_PARAM.len() + 64);
+        let mut layout = Layout {
+            params: [("", 0, 0); 7],
+            count: 0,
+        };
+        write_auth_params(
+            &mut text,
+            Some(&mut layout),
+            credentials,
+            &scope,
+            plan.fields(),
+            secs,
+        );
+
+        let token_signed = self.settings().session_token == SessionTokenMode::Signed;
+        let mut extra: StackVec<Param<'_>, 7> = StackVec::new();
+        for &(key, start, end) in layout.params.iter().take(layout.count) {
+            if key == "X-Amz-Security-Token" && !token_signed {
+                continue;
+            }
+            // The values are already encoded: as wire text they decode and
+            // encode back to the same canonical form.
+            let value = text
+                .get(start..end)
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .unwrap_or("");
+            extra.push(Param::new(key, value, true));
         }
-        let plan = Plan::new(request, fields, &extra, payload)?;
-        if let Some(clash) = plan
-            .params()
-            .iter()
-            .find(|p| p.wire && AUTH_PARAMS.iter().any(|a| a.eq_ignore_ascii_case(p.key)))
+        plan.collect_params(request, extra.as_slice())?;
+        if let Some(clash) = request
+            .query()
+            .split('&')
+            .map(|piece| piece.split_once('=').map_or(piece, |(k, _)| k))
+            .find(|key| AUTH_PARAMS.iter().any(|a| a.eq_ignore_ascii_case(key)))
         {
             return Err(Error::InvalidQuery {
-                reason: format!("it already contains {}, which presigning adds", clash.key),
+                reason: format!("it already contains {clash}, which presigning adds"),
             });
         }
         let out = finish(&plan, self.settings());
         drop(plan);
         drop(extra);
-        Ok((
-            out,
-            Prepared {
-                credential,
-                expires: expires_text,
-                signed_headers,
-                date,
-            },
-        ))
+        Ok((out, Prepared { text, layout, date }))
     }
+}
+
+struct Prepared {
+    text: Vec<u8>,
+    layout: Layout,
+    date: AmzDate,
 }

@@ -190,6 +190,17 @@ impl fmt::Debug for SignableRequest<'_> {
     }
 }
 
+/// Whether a host (with its port) may hold a byte: printable ASCII but for
+/// the space and `/?#\\"<>{}|^` and the backquote.
+#[inline]
+fn host_byte(b: u8) -> bool {
+    matches!(b, 0x21..=0x7e)
+        && !matches!(
+            b,
+            b'/' | b'?' | b'#' | b'\\' | b'"' | b'<' | b'>' | b'{' | b'}' | b'|' | b'^' | b'`'
+        )
+}
+
 /// The authority as it is signed: user info dropped, the scheme's default
 /// port (443 for https, 80 for http) dropped, any other port kept.
 pub(crate) fn host_for_signing<'a>(
@@ -204,9 +215,7 @@ pub(crate) fn host_for_signing<'a>(
     if hostport.is_empty() {
         return Err(Error::MissingHost);
     }
-    if hostport.bytes().any(|b| {
-        b.is_ascii_control() || b == b' ' || !b.is_ascii() || b"/?#\\\"<>{}|^`".contains(&b)
-    }) {
+    if !hostport.bytes().all(host_byte) {
         return Err(bad("it contains a character not allowed in a host"));
     }
     let (host, port) = if let Some(rest) = hostport.strip_prefix('[') {
@@ -254,10 +263,13 @@ pub(crate) fn host_for_signing<'a>(
     if number > 65_535 {
         return Err(bad("the port is not a number from 0 to 65535"));
     }
-    let default = match scheme.map(str::to_ascii_lowercase).as_deref() {
-        Some("https") | Some("wss") => Some(443),
-        Some("http") | Some("ws") => Some(80),
-        _ => None,
+    let is = |name: &str| scheme.is_some_and(|s| s.eq_ignore_ascii_case(name));
+    let default = if is("https") || is("wss") {
+        Some(443)
+    } else if is("http") || is("ws") {
+        Some(80)
+    } else {
+        None
     };
     if default == Some(number) {
         Ok(host)

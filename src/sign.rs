@@ -172,55 +172,9 @@ impl Signer {
         now: SystemTime,
     ) -> Result<SigningOutput, Error> {
         let date = AmzDate::from_system_time(now)?;
-        let mut additions_buf: [(&'static str, &[u8]); 3] = [("", b""); 3];
-        let fields = header_additions(
-            &self.settings,
-            credentials,
-            &date,
-            payload,
-            &mut additions_buf,
-        );
-        let additions = Additions {
-            fields,
-            host: request.host(),
-            only: None,
-        };
-        let fields = Plan::fields(request, &self.settings, &additions)?;
-        let plan = Plan::new(request, fields, &[], payload)?;
-        let digest = plan.hash(&self.settings);
-
-        let scope = self.scope(&date);
-        let string_to_sign = StringToSign::from_digest(scope, &digest);
-        let signature = self
-            .signing_key_for(credentials, &date)
-            .sign(&string_to_sign);
-
-        let mut signed_len = CountSink::default();
-        plan.write_signed_headers(&mut signed_len);
-        let mut auth = Vec::with_capacity(
-            ALGORITHM.len()
-                + 12
-                + credentials.access_key_id().len()
-                + 1
-                + 8
-                + self.region.as_str().len()
-                + self.service.as_str().len()
-                + 15
-                + 16
-                + signed_len.0
-                + 12
-                + 64,
-        );
-        auth.put(ALGORITHM.as_bytes());
-        auth.put(b" Credential=");
-        auth.put(credentials.access_key_id().as_bytes());
-        auth.put(b"/");
-        scope.write_to(&mut auth);
-        auth.put(b", SignedHeaders=");
-        plan.write_signed_headers(&mut auth);
-        auth.put(b", Signature=");
-        auth.put(signature.as_str().as_bytes());
-
+        let mut auth = Vec::new();
+        let signature =
+            self.write_authorization(credentials, request, payload, &date, &mut auth)?;
         let content_sha256 = match self.settings.content_sha256 {
             ContentSha256Header::Include => Some(*payload),
             ContentSha256Header::Omit => None,
@@ -232,6 +186,73 @@ impl Signer {
             security_token: credentials.session_token_header().cloned(),
             signature,
         })
+    }
+
+    /// Signs `request` at `date` and writes the `authorization` value into
+    /// `auth` (cleared first; grown to the exact length when it is too small).
+    /// Shared by [`Signer::signing_output_with`] and the reusable-buffer path.
+    pub(crate) fn write_authorization(
+        &self,
+        credentials: &Credentials,
+        request: &SignableRequest<'_>,
+        payload: &PayloadHash,
+        date: &AmzDate,
+        auth: &mut Vec<u8>,
+    ) -> Result<Signature, Error> {
+        let mut additions_buf: [(&'static str, &[u8]); 3] = [("", b""); 3];
+        let fields = header_additions(
+            &self.settings,
+            credentials,
+            date.as_bytes(),
+            payload.as_str().as_bytes(),
+            &mut additions_buf,
+        );
+        let additions = Additions {
+            fields,
+            host: request.host(),
+            only: None,
+        };
+        let mut plan = Plan::start(request, payload);
+        plan.collect_fields(request, &self.settings, &additions)?;
+        plan.collect_params(request, &[])?;
+        let digest = plan.hash(&self.settings);
+
+        let scope = self.scope(date);
+        let string_to_sign = StringToSign::from_digest(scope, &digest);
+        let signature = self
+            .signing_key_for(credentials, date)
+            .sign(&string_to_sign);
+
+        let mut signed_len = CountSink::default();
+        plan.write_signed_headers(&mut signed_len);
+        let len = ALGORITHM.len()
+            + 12
+            + credentials.access_key_id().len()
+            + 1
+            + 8
+            + 1
+            + self.region.as_str().len()
+            + 1
+            + self.service.as_str().len()
+            + 13
+            + 16
+            + signed_len.0
+            + 12
+            + 64;
+        auth.clear();
+        // Exactly the length, so that a fresh buffer becomes a header value
+        // without another allocation.
+        auth.reserve_exact(len);
+        auth.put(ALGORITHM.as_bytes());
+        auth.put(b" Credential=");
+        auth.put(credentials.access_key_id().as_bytes());
+        auth.put(b"/");
+        scope.write_to(auth);
+        auth.put(b", SignedHeaders=");
+        plan.write_signed_headers(auth);
+        auth.put(b", Signature=");
+        auth.put(signature.as_str().as_bytes());
+        Ok(signature)
     }
 
     /// The canonical request that [`Signer::sign`] would sign at `now`.
@@ -246,8 +267,8 @@ impl Signer {
         let fields = header_additions(
             &self.settings,
             &self.credentials,
-            &date,
-            payload,
+            date.as_bytes(),
+            payload.as_str().as_bytes(),
             &mut additions_buf,
         );
         let additions = Additions {
@@ -255,18 +276,19 @@ impl Signer {
             host: request.host(),
             only: None,
         };
-        let fields = Plan::fields(request, &self.settings, &additions)?;
-        let plan = Plan::new(request, fields, &[], payload)?;
+        let mut plan = Plan::start(request, payload);
+        plan.collect_fields(request, &self.settings, &additions)?;
+        plan.collect_params(request, &[])?;
         Ok(CanonicalRequest::from_plan(&plan, &self.settings))
     }
 }
 
 /// The headers signing adds and signs, in the order they are added.
-fn header_additions<'a>(
+pub(crate) fn header_additions<'a>(
     settings: &Settings,
     credentials: &'a Credentials,
-    date: &'a AmzDate,
-    payload: &'a PayloadHash,
+    date: &'a [u8],
+    payload: &'a [u8],
     buf: &'a mut [(&'static str, &'a [u8]); 3],
 ) -> &'a [(&'static str, &'a [u8])] {
     let mut n = 0;
@@ -276,14 +298,14 @@ fn header_additions<'a>(
             n += 1;
         }
     };
-    push(X_AMZ_DATE, date.as_bytes());
+    push(X_AMZ_DATE, date);
     if let (Some(token), SessionTokenMode::Signed) =
         (credentials.session_token(), settings.session_token)
     {
         push(X_AMZ_SECURITY_TOKEN, token.as_bytes());
     }
     if settings.content_sha256 == ContentSha256Header::Include {
-        push(X_AMZ_CONTENT_SHA256, payload.as_str().as_bytes());
+        push(X_AMZ_CONTENT_SHA256, payload);
     }
     buf.get(..n).unwrap_or(&[])
 }
@@ -354,6 +376,12 @@ impl SigningOutput {
             name: name.to_owned(),
             reason: "it is not a valid header value",
         };
+        // One growth of the map for all the headers added, rather than one
+        // per insertion. Only a hint, so its result is not needed.
+        let adding = 2
+            + usize::from(self.security_token.is_some())
+            + usize::from(self.content_sha256.is_some());
+        let _ = headers.try_reserve(adding);
         if let Some(token) = self.security_token {
             headers.insert(HeaderName::from_static(X_AMZ_SECURITY_TOKEN), token);
         }

@@ -20,7 +20,7 @@ use crate::credentials::Credentials;
 use crate::error::Redacted;
 use crate::scope::{AmzDate, Region, Service};
 use crate::signature::Signature;
-use crate::sink::Sink;
+use crate::sink::{Buffered, Update};
 use crate::string_to_sign::StringToSign;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -32,7 +32,7 @@ fn hmac(key: &[u8], data: &[&[u8]]) -> Zeroizing<[u8; 32]> {
         Err(_) => return Zeroizing::new([0; 32]),
     };
     for d in data {
-        mac.update(d);
+        Mac::update(&mut mac, d);
     }
     Zeroizing::new(mac.finalize().into_bytes().into())
 }
@@ -75,16 +75,16 @@ impl SigningKey {
 
     /// Signs a string to sign.
     pub fn sign(&self, string_to_sign: &StringToSign<'_>) -> Signature {
-        let mut sink = MacSink(self.mac());
+        let mut sink = Buffered::wrap(self.mac());
         string_to_sign.write_to(&mut sink);
-        Signature::from_mac(&sink.0.finalize().into_bytes().into())
+        Signature::from_mac(&sink.finish())
     }
 
     /// HMAC-SHA256 of arbitrary bytes with this key (chunk and event
     /// signatures sign other strings with the same key).
     pub fn sign_bytes(&self, data: &[u8]) -> Signature {
         let mut mac = self.mac();
-        mac.update(data);
+        Mac::update(&mut mac, data);
         Signature::from_mac(&mac.finalize().into_bytes().into())
     }
 
@@ -129,12 +129,14 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-pub(crate) struct MacSink(pub(crate) HmacSha256);
-
-impl Sink for MacSink {
+impl Update for HmacSha256 {
     #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
+    fn update(&mut self, bytes: &[u8]) {
+        Mac::update(self, bytes);
+    }
+
+    fn finish(&mut self) -> [u8; 32] {
+        self.clone().finalize().into_bytes().into()
     }
 }
 

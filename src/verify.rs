@@ -761,15 +761,17 @@ fn finish<L: CredentialsLookup + ?Sized>(
         host: signed_request.host(),
         only: Some(&claim.signed_headers),
     };
-    let fields =
-        Plan::fields(signed_request, &settings, &additions).map_err(|error| match error {
+    let mut plan = Plan::start(signed_request, &line);
+    plan.collect_fields(signed_request, &settings, &additions)
+        .map_err(|error| match error {
             crate::Error::MissingHost => Rejection::MissingSignedHeader {
                 name: "host".to_owned(),
             },
             error => Rejection::InvalidRequest { error },
         })?;
     for name in &claim.signed_headers {
-        if !fields
+        if !plan
+            .fields()
             .as_slice()
             .iter()
             .any(|f| f.name.eq_ignore_ascii_case(name))
@@ -779,7 +781,7 @@ fn finish<L: CredentialsLookup + ?Sized>(
             });
         }
     }
-    let plan = Plan::new(signed_request, fields, &[], &line)
+    plan.collect_params(signed_request, &[])
         .map_err(|error| Rejection::InvalidRequest { error })?;
     let digest = plan.hash(&settings);
     let scope = CredentialScope::new(&claim.date, &region, &service);

@@ -19,8 +19,41 @@ pub(crate) struct Field<'a> {
     pub(crate) name: &'a str,
     pub(crate) value: &'a [u8],
     order: u32,
+    /// The name has no upper-case letter (always so for `http` header maps).
+    lower: bool,
+    /// The first field of its name in canonical order (set by sorting).
+    first: bool,
     /// Write the value in lowercase (a host taken from the URI).
-    lowercase: bool,
+    lowercase_value: bool,
+}
+
+impl<'a> Field<'a> {
+    fn new(name: &'a str, value: &'a [u8], order: u32) -> Self {
+        Self {
+            name,
+            value,
+            order,
+            lower: !name.bytes().any(|b| b.is_ascii_uppercase()),
+            first: false,
+            lowercase_value: false,
+        }
+    }
+
+    fn same_name(&self, other: &Self) -> bool {
+        if self.lower && other.lower {
+            self.name == other.name
+        } else {
+            self.name.eq_ignore_ascii_case(other.name)
+        }
+    }
+
+    fn cmp_name(&self, other: &Self) -> Ordering {
+        if self.lower && other.lower {
+            self.name.cmp(other.name)
+        } else {
+            cmp_lower(self.name, other.name)
+        }
+    }
 }
 
 /// The fields to sign, in canonical order once sorted.
@@ -49,7 +82,9 @@ pub const NEVER_SIGNED: &[&str] = &[
 
 /// Whether a header is signed under a policy (names compared case-insensitively).
 pub(crate) fn is_signed(name: &str, policy: HeaderPolicy) -> bool {
-    if NEVER_SIGNED.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+    // Names of other lengths cannot match: skip the comparisons.
+    let candidate = matches!(name.len(), 2 | 6 | 7 | 10 | 13 | 15..=19);
+    if candidate && NEVER_SIGNED.iter().any(|n| n.eq_ignore_ascii_case(name)) {
         return false;
     }
     match policy {
@@ -71,8 +106,8 @@ pub(crate) struct Additions<'a> {
     pub(crate) fields: &'a [(&'static str, &'a [u8])],
     /// The host to sign when the request has no Host header.
     pub(crate) host: Option<&'a str>,
-    /// When set, exactly these (lowercase) header names are signed, whatever
-    /// the header policy says: a verifier signs what the request lists.
+    /// When set, sign exactly these (lowercase) header names, whatever the
+    /// header policy: what a verifier reads from `SignedHeaders`.
     pub(crate) only: Option<&'a [&'a str]>,
 }
 
@@ -97,15 +132,20 @@ pub(crate) fn collect<'a>(
         if from_list {
             check_name(name)?;
         }
+        // Signing adds only `x-amz-*` fields: other names need no lookup.
+        let maybe_added = name
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
         let selected = match additions.only {
             Some(list) => list.iter().any(|n| n.eq_ignore_ascii_case(name)),
             None => is_signed(name, settings.header_policy),
         };
         if !selected
-            || additions
-                .fields
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            || (maybe_added
+                && additions
+                    .fields
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(name)))
         {
             return Ok(());
         }
@@ -113,12 +153,7 @@ pub(crate) fn collect<'a>(
         if name.eq_ignore_ascii_case("host") {
             seen_host = true;
         }
-        out.push(Field {
-            name,
-            value,
-            order,
-            lowercase: false,
-        });
+        out.push(Field::new(name, value, order));
         order += 1;
         Ok(())
     };
@@ -139,25 +174,22 @@ pub(crate) fn collect<'a>(
         let host = additions.host.ok_or(Error::MissingHost)?;
         // Host names are case-insensitive (RFC 3986 §3.2.2); the one taken
         // from the URI is signed in lowercase, as URL parsers send it.
-        out.push(Field {
-            name: "host",
-            value: host.as_bytes(),
-            order,
-            lowercase: true,
-        });
+        let mut field = Field::new("host", host.as_bytes(), order);
+        field.lowercase_value = true;
+        out.push(field);
         order += 1;
     }
     for (name, value) in additions.fields {
-        out.push(Field {
-            name,
-            value,
-            order,
-            lowercase: false,
-        });
+        out.push(Field::new(name, value, order));
         order += 1;
     }
     let fields = out.as_mut_slice();
-    fields.sort_unstable_by(|a, b| cmp_lower(a.name, b.name).then(a.order.cmp(&b.order)));
+    fields.sort_unstable_by(|a, b| a.cmp_name(b).then(a.order.cmp(&b.order)));
+    let mut previous: Option<&Field<'a>> = None;
+    for field in fields.iter_mut() {
+        field.first = previous.is_none_or(|p| !p.same_name(field));
+        previous = Some(field);
+    }
     Ok(())
 }
 
@@ -199,6 +231,14 @@ pub(crate) fn check_value(name: &str, value: &[u8]) -> Result<(), Error> {
             limit: MAX_HEADER_FIELD_BYTES,
         });
     }
+    // Most values are printable ASCII: one pass that the compiler can
+    // vectorize settles them.
+    if value
+        .iter()
+        .fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b))
+    {
+        return Ok(());
+    }
     let bad = |reason| Error::InvalidHeaderValue {
         name: lossy(name.as_bytes()),
         reason,
@@ -218,41 +258,66 @@ pub(crate) fn check_value(name: &str, value: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Iterates over groups of fields that share a (case-insensitive) name.
-fn groups<'f, 'a>(fields: &'f [Field<'a>]) -> impl Iterator<Item = &'f [Field<'a>]> {
-    fields.chunk_by(|a, b| a.name.eq_ignore_ascii_case(b.name))
-}
-
 /// Writes `name:value\n` for each header, values joined with ','.
 pub(crate) fn write_canonical(sink: &mut impl Sink, fields: &Fields<'_>) {
-    for group in groups(fields.as_slice()) {
-        let Some(first) = group.first() else { continue };
-        write_lower(sink, first.name);
-        sink.put(b":");
-        for (i, f) in group.iter().enumerate() {
-            if i > 0 {
-                sink.put(b",");
+    let mut open = false;
+    for f in fields.as_slice() {
+        if f.first {
+            if open {
+                sink.put(b"\n");
             }
-            if f.lowercase {
-                write_lower(sink, std::str::from_utf8(f.value).unwrap_or_default());
-            } else {
-                write_value(sink, f.value);
-            }
+            write_name(sink, f);
+            sink.put(b":");
+            open = true;
+        } else {
+            sink.put(b",");
         }
+        if f.lowercase_value {
+            write_lower(sink, std::str::from_utf8(f.value).unwrap_or_default());
+        } else {
+            write_value(sink, f.value);
+        }
+    }
+    if open {
         sink.put(b"\n");
     }
 }
 
 /// Writes the signed-headers list: lowercase names joined with ';'.
 pub(crate) fn write_signed(sink: &mut impl Sink, fields: &Fields<'_>) {
-    for (i, group) in groups(fields.as_slice()).enumerate() {
-        if i > 0 {
+    let mut any = false;
+    for f in fields.as_slice().iter().filter(|f| f.first) {
+        if any {
             sink.put(b";");
         }
-        if let Some(first) = group.first() {
-            write_lower(sink, first.name);
-        }
+        write_name(sink, f);
+        any = true;
     }
+}
+
+fn write_name(sink: &mut impl Sink, field: &Field<'_>) {
+    if field.lower {
+        sink.put(field.name.as_bytes());
+    } else {
+        write_lower(sink, field.name);
+    }
+}
+
+/// Whether a value has anything to trim or collapse: a space or tab at
+/// either end, a tab anywhere, or two spaces in a row. Most values (tokens,
+/// dates, media types) have none; the two passes below have no early exit,
+/// so the compiler can vectorize them.
+fn needs_trimming(value: &[u8]) -> bool {
+    let is_ws = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    if is_ws(value.first()) || is_ws(value.last()) {
+        return true;
+    }
+    let tabs = value.iter().fold(false, |found, &b| found | (b == b'\t'));
+    let doubled = value
+        .iter()
+        .zip(value.get(1..).unwrap_or(&[]))
+        .fold(false, |found, (&a, &b)| found | ((a == b' ') & (b == b' ')));
+    tabs | doubled
 }
 
 fn write_lower(sink: &mut impl Sink, name: &str) {
@@ -273,6 +338,10 @@ fn write_lower(sink: &mut impl Sink, name: &str) {
 
 /// Trims spaces and tabs and collapses inner runs of them to one space.
 fn write_value(sink: &mut impl Sink, value: &[u8]) {
+    if !needs_trimming(value) {
+        sink.put(value);
+        return;
+    }
     let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
     let start = value.iter().position(|b| !is_ws(b)).unwrap_or(value.len());
     let end = value
@@ -301,6 +370,41 @@ mod tests {
     }
 
     #[test]
+    fn trimming_check_agrees_with_the_slow_path() {
+        let samples = [
+            "",
+            " ",
+            "a",
+            "a b",
+            "a  b",
+            "a\tb",
+            " a",
+            "a ",
+            "abcdefg h",
+            "abcdefg  h",
+            "abcdefgh  ijk",
+            "abcdefg  hijk",
+            "abcdefgh ijklmnop qrstuvwx",
+            "0123456 89abcdef",
+            "0123456  89abcdef",
+            "01234567\t9",
+            "é  ü",
+        ];
+        for s in samples {
+            let mut slow = Vec::new();
+            let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
+            let words: Vec<&[u8]> = s
+                .as_bytes()
+                .split(is_ws)
+                .filter(|w| !w.is_empty())
+                .collect();
+            slow.extend_from_slice(&words.join(&b' '));
+            assert_eq!(needs_trimming(s.as_bytes()), slow != s.as_bytes(), "{s:?}");
+            assert_eq!(value(s).as_bytes(), slow.as_slice(), "{s:?}");
+        }
+    }
+
+    #[test]
     fn trims_and_collapses() {
         assert_eq!(value("  a   b \t c  "), "a b c");
         assert_eq!(value("\"a   b   c\""), "\"a b c\"");
@@ -319,6 +423,23 @@ mod tests {
         assert!(check_name("a:b").is_err());
         assert!(check_name("X-Amz-Meta-é").is_err());
         assert!(check_name("X-Custom").is_ok());
+    }
+
+    #[test]
+    fn never_signed_lengths_are_all_candidates() {
+        for name in NEVER_SIGNED {
+            assert!(
+                !is_signed(name, HeaderPolicy::AllExceptNeverSigned),
+                "{name}"
+            );
+            assert!(
+                !is_signed(
+                    &name.to_ascii_uppercase(),
+                    HeaderPolicy::AllExceptNeverSigned
+                ),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -54,6 +54,14 @@ impl<S: Sink> Normalized<'_, S> {
 }
 
 fn write_encoded(sink: &mut impl Sink, text: &str, encoding: UriEncoding) {
+    // A path of unreserved characters and '/' is its own encoding, in
+    // either mode; one pass without early exit settles it.
+    if text.bytes().fold(true, |ok, b| {
+        ok & (b.is_ascii_alphanumeric() | matches!(b, b'-' | b'_' | b'.' | b'~' | b'/'))
+    }) {
+        sink.put(text.as_bytes());
+        return;
+    }
     match encoding {
         // The path as sent is already encoded once; encode it again, so that
         // '%' becomes '%25' (AWS: "each path segment must be URI-encoded twice").
@@ -79,12 +87,25 @@ fn write_encoded(sink: &mut impl Sink, text: &str, encoding: UriEncoding) {
     }
 }
 
-/// Whether the path has empty, `.` or `..` segments to remove.
+/// Whether the path has empty, `.` or `..` segments to remove (or does
+/// not start with '/'). One pass over the bytes.
 fn needs_normalizing(path: &str) -> bool {
     let b = path.as_bytes();
-    !b.starts_with(b"/")
-        || b.windows(2).any(|w| w == b"//")
-        || path.split('/').any(|s| s == "." || s == "..")
+    if b.first() != Some(&b'/') {
+        return true;
+    }
+    let dots = |seg: Option<&[u8]>| matches!(seg, Some(b"." | b".."));
+    let mut start = 1;
+    for (i, &c) in b.iter().enumerate().skip(1) {
+        if c == b'/' {
+            // An empty segment ("//") or a dot segment ends here.
+            if i == start || dots(b.get(start..i)) {
+                return true;
+            }
+            start = i + 1;
+        }
+    }
+    dots(b.get(start..))
 }
 
 /// Removes dot segments (RFC 3986 §5.2.4) and empty segments (AWS merges
@@ -132,6 +153,25 @@ mod tests {
             ("/a%20b", "/a%2520b"),
         ] {
             assert_eq!(canon(input, &s), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn needs_normalizing_finds_every_case() {
+        for (path, want) in [
+            ("/", false),
+            ("", true),
+            ("a/b", true),
+            ("/a/b", false),
+            ("/a//b", true),
+            ("//", true),
+            ("/a/.", true),
+            ("/a/..", true),
+            ("/./a", true),
+            ("/a/.b/..c/...", false),
+            ("/a/", false),
+        ] {
+            assert_eq!(needs_normalizing(path), want, "{path:?}");
         }
     }
 
