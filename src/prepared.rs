@@ -9,13 +9,12 @@ use std::time::SystemTime;
 use sha2::{Digest, Sha256};
 
 use crate::auth_buf::AuthorizationBuf;
-use crate::canonical_request::Plan;
-use crate::canonical_request::headers::{Additions, write_signed};
+use crate::canonical_request::headers::write_signed;
 use crate::error::Error;
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::AmzDate;
-use crate::sign::{Signer, header_additions};
+use crate::sign::Signer;
 use crate::signature::Signature;
 use crate::sink::{Buffered, Sink};
 use crate::string_to_sign::{ALGORITHM, StringToSign};
@@ -26,8 +25,7 @@ use crate::string_to_sign::{ALGORITHM, StringToSign};
 const DATE_MARK: &[u8] = b"\0d\0";
 /// Stands for the payload hash (on the payload line, and in
 /// `x-amz-content-sha256` when it is signed).
-const PAYLOAD_MARK: &[u8] = b"\0p\0";
-const PAYLOAD_MARK_TEXT: &str = "\0p\0";
+const PAYLOAD_MARK: &str = "\0p\0";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Part {
@@ -84,27 +82,19 @@ impl Signer {
     /// Prepares a request to be signed many times at different times and
     /// with different payloads; see [`PreparedRequest`].
     pub fn prepare(&self, request: &SignableRequest<'_>) -> Result<PreparedRequest<'_>, Error> {
-        let mut additions_buf: [(&'static str, &[u8]); 3] = [("", b""); 3];
-        let fields = header_additions(
-            self.settings(),
+        let (rendered, signed_headers) = self.with_header_plan(
             self.credentials(),
+            request,
             DATE_MARK,
             PAYLOAD_MARK,
-            &mut additions_buf,
-        );
-        let additions = Additions {
-            fields,
-            host: request.host(),
-            only: None,
-        };
-        let mut plan = Plan::start_with_payload_text(request, PAYLOAD_MARK_TEXT);
-        plan.collect_fields(request, self.settings(), &additions)?;
-        plan.collect_params(request, &[])?;
-        let mut rendered = Vec::new();
-        plan.write(&mut rendered, self.settings());
-        let mut signed_headers = Vec::new();
-        write_signed(&mut signed_headers, plan.fields());
-
+            |plan| {
+                let mut rendered = Vec::new();
+                plan.write(&mut rendered, self.settings());
+                let mut signed_headers = Vec::new();
+                write_signed(&mut signed_headers, plan.fields());
+                (rendered, signed_headers)
+            },
+        )?;
         let (prefix_end, text, parts) = split_marks(&rendered);
         let mut prefix = Sha256::new();
         prefix.update(rendered.get(..prefix_end).unwrap_or(&[]));
@@ -137,7 +127,7 @@ fn split_marks(rendered: &[u8]) -> (usize, Vec<u8>, Vec<Part>) {
         let rest = rendered.get(i..).unwrap_or(&[]);
         let part = if rest.starts_with(DATE_MARK) {
             Part::Date
-        } else if rest.starts_with(PAYLOAD_MARK) {
+        } else if rest.starts_with(PAYLOAD_MARK.as_bytes()) {
             Part::Payload
         } else {
             i += 1;

@@ -199,12 +199,41 @@ impl Signer {
         date: &AmzDate,
         auth: &mut Vec<u8>,
     ) -> Result<Signature, Error> {
+        self.with_header_plan(
+            credentials,
+            request,
+            date.as_bytes(),
+            payload.as_str(),
+            |plan| {
+                let digest = plan.hash(&self.settings);
+                let scope = self.scope(date);
+                let string_to_sign = StringToSign::from_digest(scope, &digest);
+                let signature = self
+                    .signing_key_for(credentials, date)
+                    .sign(&string_to_sign);
+                self.write_authorization_value(credentials, &scope, plan, &signature, auth);
+                signature
+            },
+        )
+    }
+
+    /// Gathers what header signing signs (the request's fields and query
+    /// and the fields signing adds, `date` and `payload` as given) and hands
+    /// the plan to `finish`.
+    pub(crate) fn with_header_plan<T>(
+        &self,
+        credentials: &Credentials,
+        request: &SignableRequest<'_>,
+        date: &[u8],
+        payload: &str,
+        finish: impl FnOnce(&Plan<'_>) -> T,
+    ) -> Result<T, Error> {
         let mut additions_buf: [(&'static str, &[u8]); 3] = [("", b""); 3];
         let fields = header_additions(
             &self.settings,
             credentials,
-            date.as_bytes(),
-            payload.as_str().as_bytes(),
+            date,
+            payload.as_bytes(),
             &mut additions_buf,
         );
         let additions = Additions {
@@ -212,17 +241,21 @@ impl Signer {
             host: request.host(),
             only: None,
         };
-        let mut plan = Plan::start(request, payload);
+        let mut plan = Plan::start_with_payload_text(request, payload);
         plan.collect_fields(request, &self.settings, &additions)?;
         plan.collect_params(request, &[])?;
-        let digest = plan.hash(&self.settings);
+        Ok(finish(&plan))
+    }
 
-        let scope = self.scope(date);
-        let string_to_sign = StringToSign::from_digest(scope, &digest);
-        let signature = self
-            .signing_key_for(credentials, date)
-            .sign(&string_to_sign);
-
+    /// Writes `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
+    fn write_authorization_value(
+        &self,
+        credentials: &Credentials,
+        scope: &CredentialScope<'_>,
+        plan: &Plan<'_>,
+        signature: &Signature,
+        auth: &mut Vec<u8>,
+    ) {
         let mut signed_len = CountSink::default();
         plan.write_signed_headers(&mut signed_len);
         let len = ALGORITHM.len()
@@ -252,7 +285,6 @@ impl Signer {
         plan.write_signed_headers(auth);
         auth.put(b", Signature=");
         auth.put(signature.as_str().as_bytes());
-        Ok(signature)
     }
 
     /// The canonical request that [`Signer::sign`] would sign at `now`.
@@ -263,28 +295,18 @@ impl Signer {
         now: SystemTime,
     ) -> Result<CanonicalRequest, Error> {
         let date = AmzDate::from_system_time(now)?;
-        let mut additions_buf: [(&'static str, &[u8]); 3] = [("", b""); 3];
-        let fields = header_additions(
-            &self.settings,
+        self.with_header_plan(
             &self.credentials,
+            request,
             date.as_bytes(),
-            payload.as_str().as_bytes(),
-            &mut additions_buf,
-        );
-        let additions = Additions {
-            fields,
-            host: request.host(),
-            only: None,
-        };
-        let mut plan = Plan::start(request, payload);
-        plan.collect_fields(request, &self.settings, &additions)?;
-        plan.collect_params(request, &[])?;
-        Ok(CanonicalRequest::from_plan(&plan, &self.settings))
+            payload.as_str(),
+            |plan| CanonicalRequest::from_plan(plan, &self.settings),
+        )
     }
 }
 
 /// The headers signing adds and signs, in the order they are added.
-pub(crate) fn header_additions<'a>(
+fn header_additions<'a>(
     settings: &Settings,
     credentials: &'a Credentials,
     date: &'a [u8],
