@@ -24,9 +24,9 @@ use crate::string_to_sign::{ALGORITHM, StringToSign};
 /// The longest expiry AWS accepts for a presigned URL: 7 days.
 pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(604_800);
 
-/// The query parameters that query signing adds; a request that already
-/// carries one of them is refused.
-pub const AUTH_PARAMS: &[&str] = &[
+/// The query parameters that query signing adds, in this fixed order; a
+/// request that already carries one of them is refused.
+pub const AUTH_PARAMS: [&str; 7] = [
     "X-Amz-Algorithm",
     "X-Amz-Credential",
     "X-Amz-Date",

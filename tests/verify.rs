@@ -366,16 +366,6 @@ fn query_params(target: &str) -> Vec<(String, usize, usize, usize)> {
     out
 }
 
-const AUTH_PARAMS: [&str; 7] = [
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Security-Token",
-    "X-Amz-Signature",
-];
-
 fn spots(case: &Case, part: Part) -> Vec<Spot> {
     let req = &case.req;
     let target = req.target.as_bytes();
@@ -411,7 +401,7 @@ fn spots(case: &Case, part: Part) -> Vec<Spot> {
             .collect(),
         Part::Query => query_params(&req.target)
             .into_iter()
-            .filter(|(k, ..)| !AUTH_PARAMS.contains(&k.as_str()))
+            .filter(|(k, ..)| !awsig::AUTH_PARAMS.contains(&k.as_str()))
             .flat_map(|(_, k, _, e)| alnum_positions(target, k, e))
             .map(Spot::Target)
             .collect(),

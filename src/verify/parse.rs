@@ -427,15 +427,8 @@ pub fn parse_presigned_query(query: &str) -> Result<PresignedQuery, AuthParseErr
     if query.len() > 8 * MAX_AUTH_TEXT_BYTES {
         return Err(malformed("the query", "it is too long"));
     }
-    const NAMES: [&str; 7] = [
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Security-Token",
-        SIGNATURE_PARAM,
-    ];
+    // The slots of `values` below follow this order.
+    const NAMES: [&str; 7] = crate::presign::AUTH_PARAMS;
     let mut values: [Option<String>; 7] = Default::default();
     let mut unsigned_query = String::with_capacity(query.len());
     for piece in query.split('&') {
