@@ -170,11 +170,12 @@ pub(crate) fn host_for_signing<'a>(
     authority: &'a str,
     scheme: Option<&str>,
 ) -> Result<&'a str, Error> {
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // User info may hold a password: the error shows the host and port only.
     let bad = |reason| Error::InvalidHost {
-        host: lossy(authority.as_bytes()),
+        host: lossy(hostport.as_bytes()),
         reason,
     };
-    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     if hostport.is_empty() {
         return Err(Error::MissingHost);
     }
@@ -188,11 +189,7 @@ pub(crate) fn host_for_signing<'a>(
             return Err(bad("an IPv6 address is missing its closing ']'"));
         };
         let inner = rest.get(..close).unwrap_or("");
-        if inner.is_empty()
-            || !inner
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
+        if inner.parse::<std::net::Ipv6Addr>().is_err() {
             return Err(bad("the IPv6 address is not valid"));
         }
         let after = rest.get(close + 1..).unwrap_or("");
@@ -255,6 +252,8 @@ mod tests {
             ("[::1]:443", "https", "[::1]"),
             ("[::1]:9000", "http", "[::1]:9000"),
             ("[::1]", "http", "[::1]"),
+            ("[::ffff:192.0.2.1]:443", "https", "[::ffff:192.0.2.1]"),
+            ("[2001:DB8::1]", "https", "[2001:DB8::1]"),
         ] {
             assert_eq!(
                 host_for_signing(auth, Some(scheme)).unwrap(),
@@ -270,6 +269,10 @@ mod tests {
             "host:99999",
             "ho st",
             "[::1]x",
+            "[]",
+            "[:::]",
+            "[1:2:3:4:5:6:7:8:9]",
+            "[::1.2.3]",
         ] {
             assert!(host_for_signing(bad, Some("https")).is_err(), "{bad}");
         }

@@ -89,7 +89,8 @@ pub(crate) fn collect<'a>(
                 limit: MAX_HEADER_FIELDS,
             });
         }
-        if from_list {
+        // `http` names are valid tokens already, but may be longer than the limit.
+        if from_list || name.len() > MAX_HEADER_FIELD_BYTES {
             check_name(name)?;
         }
         if !is_signed(name, settings.header_policy)
