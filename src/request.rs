@@ -5,7 +5,7 @@ use std::fmt;
 use http::HeaderMap;
 
 use crate::canonical_request::check_method;
-use crate::error::{Error, lossy};
+use crate::error::{Error, lossy, redact_query};
 
 /// The headers of a request: an `http::HeaderMap`, or a plain list for
 /// callers with other HTTP types.
@@ -150,6 +150,7 @@ impl<'a> SignableRequest<'a> {
 impl fmt::Debug for SignableRequest<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Header values may be secrets (cookies, tokens): show names only.
+        // A presigned URL's query may carry a session token.
         let names: Vec<String> = match self.headers {
             HeaderSource::Map(m) => m.keys().map(|k| k.as_str().to_owned()).collect(),
             HeaderSource::List(l) => l.iter().map(|(n, _)| (*n).to_owned()).collect(),
@@ -157,7 +158,7 @@ impl fmt::Debug for SignableRequest<'_> {
         f.debug_struct("SignableRequest")
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("query", &self.query)
+            .field("query", &redact_query(self.query))
             .field("host", &self.host)
             .field("header_names", &names)
             .finish()
