@@ -3,7 +3,7 @@
 #![no_main]
 
 use awsig::{SignableRequest, StringToSign};
-use awsig_fuzz::{RequestParts, check_canonical, check_header_value, split};
+use awsig_fuzz::{RequestParts, check_canonical, check_header_value, check_no_secret, split};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let (ctl, text) = split(data);
@@ -12,24 +12,34 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         return;
     };
     let now = ctl.now();
+    check_no_secret("Signer", &format!("{signer:?}"), data);
     let pairs = parts.pairs();
-    if let Ok(req) = SignableRequest::new(&parts.method, &parts.uri, &pairs)
-        && let Ok(out) = signer.signing_output(&req, &payload, now)
-    {
-        for (name, value) in out.headers() {
-            check_header_value(name, value);
+    let req = SignableRequest::new(&parts.method, &parts.uri, &pairs);
+    match (
+        req.clone(),
+        req.and_then(|r| signer.signing_output(&r, &payload, now)),
+    ) {
+        (Ok(req), Ok(out)) => {
+            for (name, value) in out.headers() {
+                check_header_value(name, value);
+            }
+            // What is shown is what is signed.
+            let creq = signer.canonical_request(&req, &payload, now).unwrap();
+            check_canonical(&creq);
+            check_no_secret("CanonicalRequest", &format!("{creq:?}"), data);
+            check_no_secret("SigningOutput", &format!("{out:?}"), data);
+            let date = *out.amz_date();
+            let sts = StringToSign::new(signer.scope(&date), &creq);
+            assert_eq!(signer.signing_key(&date).sign(&sts), *out.signature());
+            out.apply_to(&mut http::HeaderMap::new()).unwrap();
         }
-        // What is shown is what is signed.
-        let creq = signer.canonical_request(&req, &payload, now).unwrap();
-        check_canonical(&creq);
-        let date = *out.amz_date();
-        let sts = StringToSign::new(signer.scope(&date), &creq);
-        assert_eq!(signer.signing_key(&date).sign(&sts), *out.signature());
-        out.apply_to(&mut http::HeaderMap::new()).unwrap();
+        (_, Err(e)) => check_no_secret("Error", &format!("{e:?} {e}"), data),
+        (Err(_), Ok(_)) => {}
     }
     if let Some(mut http) = parts.http_request()
         && signer.sign(&mut http, &payload, now).is_ok()
     {
         assert!(http.headers().contains_key("authorization"));
+        assert!(http.headers().contains_key("x-amz-date"));
     }
 });

@@ -24,6 +24,9 @@ pub const CONTROL_LEN: usize = 16;
 /// so the limit itself is exercised.
 const MAX_LINES: usize = 300;
 
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
+
 const REGIONS: [&str; 4] = ["us-east-1", "us-west-2", "eu-central-1", "cn-north-1"];
 const SERVICES: [&str; 8] = [
     "service",
@@ -148,7 +151,7 @@ impl Control {
         };
         let token = match (self.bit(1, 5), self.bit(1, 6)) {
             (false, _) => None,
-            (true, false) => Some("AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==".to_owned()),
+            (true, false) => Some(TOKEN.to_owned()),
             (true, true) => Some(lossy("x-fuzz-token").into_owned()),
         };
         let expiry = self
@@ -158,13 +161,7 @@ impl Control {
                     .checked_add(Duration::from_secs(u64::from(self.0[13]) * 3600))
             })
             .flatten();
-        Credentials::build(
-            &key,
-            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-            token.as_deref(),
-            expiry,
-        )
-        .ok()
+        Credentials::build(&key, SECRET, token.as_deref(), expiry).ok()
     }
 
     /// A signer with these credentials, a region and service from a short
@@ -311,4 +308,41 @@ pub fn check_query_text(name: &str, value: &str) {
             i += 1;
         }
     }
+}
+
+/// Text shown by `Debug` or an error must not hold the fixed secret key or
+/// session token: no 12-character alphanumeric piece of either (such pieces
+/// survive percent-encoding; one from each long enough run) may show,
+/// unless the input itself holds it, as is or percent-decoded (a canonical
+/// query decodes escapes).
+pub fn check_no_secret(what: &str, shown: &str, input: &[u8]) {
+    let decoded = percent_decode(input);
+    for secret in [SECRET, TOKEN] {
+        for run in secret.split(|c: char| !c.is_ascii_alphanumeric()) {
+            let Some(piece) = run.get(..12) else { continue };
+            let piece_in = |text: &[u8]| text.windows(12).any(|w| w == piece.as_bytes());
+            if !piece_in(input) && !piece_in(&decoded) {
+                assert!(!shown.contains(piece), "{what} shows a secret: {shown}");
+            }
+        }
+    }
+}
+
+fn percent_decode(input: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match (input[i], input.get(i + 1), input.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
