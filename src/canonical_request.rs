@@ -19,7 +19,7 @@ pub(crate) mod uri;
 
 use std::fmt;
 
-use crate::error::{Error, lossy};
+use crate::error::{Error, lossy, redact_query};
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::settings::Settings;
@@ -266,22 +266,11 @@ impl CanonicalRequest {
             headers.push_str(name);
             headers.push_str(":<redacted>\n");
         }
-        let query: Vec<&str> = self
-            .query
-            .split('&')
-            .map(|p| {
-                if p.starts_with("X-Amz-Security-Token=") {
-                    "X-Amz-Security-Token=<redacted>"
-                } else {
-                    p
-                }
-            })
-            .collect();
         format!(
             "{}\n{}\n{}\n{}\n{}\n{}",
             self.method,
             self.uri,
-            query.join("&"),
+            redact_query(&self.query),
             headers,
             self.signed_headers,
             self.payload

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use http::HeaderValue;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{Error, Redacted};
 
@@ -35,11 +35,10 @@ pub struct Credentials {
     fingerprint: u64,
 }
 
-/// A session token with its ready-made, sensitive header value.
+/// A session token: visible ASCII only, so always a valid header value.
 #[derive(Clone)]
 struct SessionToken {
     text: Zeroizing<String>,
-    header: HeaderValue,
 }
 
 impl Credentials {
@@ -113,9 +112,14 @@ impl Credentials {
         self
     }
 
-    /// The token as a sensitive header value, ready to insert without copying.
-    pub(crate) fn session_token_header(&self) -> Option<&HeaderValue> {
-        self.session_token.as_ref().map(|t| &t.header)
+    /// The token as a sensitive header value. It is built for each request
+    /// rather than kept here, because a `HeaderValue` cannot be zeroized: the
+    /// copy belongs to the request it is put in.
+    pub(crate) fn session_token_header(&self) -> Option<HeaderValue> {
+        let token = self.session_token.as_ref()?;
+        let mut header = HeaderValue::from_str(&token.text).ok()?;
+        header.set_sensitive(true);
+        Some(header)
     }
 
     /// A 64-bit digest of the key pair, used to key the daily signing-key cache
@@ -138,6 +142,9 @@ impl PartialEq for Credentials {
 }
 
 impl Eq for Credentials {}
+
+/// The secret access key and the session token are `Zeroizing`.
+impl ZeroizeOnDrop for Credentials {}
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -164,13 +171,9 @@ impl SessionToken {
                 reason: "it contains whitespace, control or non-ASCII characters",
             });
         }
-        let mut header = HeaderValue::from_str(token).map_err(|_| Error::InvalidSessionToken {
-            reason: "it is not a valid header value",
-        })?;
-        header.set_sensitive(true);
+        // Visible ASCII only, so `HeaderValue::from_str` cannot refuse it.
         Ok(Self {
             text: Zeroizing::new(token.to_owned()),
-            header,
         })
     }
 }

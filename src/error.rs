@@ -177,6 +177,25 @@ pub(crate) fn lossy(bytes: &[u8]) -> String {
     s
 }
 
+/// A query string with the value of any `X-Amz-Security-Token` parameter
+/// (the key compared case-insensitively) replaced by `<redacted>`.
+pub(crate) fn redact_query(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    for (i, piece) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        let key = piece.split_once('=').map_or(piece, |(k, _)| k);
+        if key.eq_ignore_ascii_case("X-Amz-Security-Token") {
+            out.push_str(key);
+            out.push_str("=<redacted>");
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
+}
+
 /// A `Display` adapter that prints a fixed mask instead of a secret.
 pub(crate) struct Redacted;
 

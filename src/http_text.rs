@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::error::Error;
+use crate::error::{Error, redact_query};
 use crate::request::SignableRequest;
 
 /// The most bytes [`RequestText::parse`] reads before the body.
@@ -154,9 +154,14 @@ impl RequestText {
 impl fmt::Debug for RequestText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        // The target of a presigned URL may carry a session token.
+        let target = match self.target.split_once('?') {
+            Some((path, query)) => format!("{path}?{}", redact_query(query)),
+            None => self.target.clone(),
+        };
         f.debug_struct("RequestText")
             .field("method", &self.method)
-            .field("target", &self.target)
+            .field("target", &target)
             .field("header_names", &names)
             .field("body_len", &self.body.len())
             .finish()

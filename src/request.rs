@@ -5,7 +5,7 @@ use std::fmt;
 use http::HeaderMap;
 
 use crate::canonical_request::check_method;
-use crate::error::{Error, lossy};
+use crate::error::{Error, lossy, redact_query};
 
 /// The headers of a request: an `http::HeaderMap`, or a plain list for
 /// callers with other HTTP types.
@@ -176,6 +176,7 @@ impl<'a> SignableRequest<'a> {
 impl fmt::Debug for SignableRequest<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Header values may be secrets (cookies, tokens): show names only.
+        // A presigned URL's query may carry a session token.
         let names: Vec<String> = match self.headers {
             HeaderSource::Map(m) => m.keys().map(|k| k.as_str().to_owned()).collect(),
             HeaderSource::List(l) => l.iter().map(|(n, _)| (*n).to_owned()).collect(),
@@ -183,7 +184,7 @@ impl fmt::Debug for SignableRequest<'_> {
         f.debug_struct("SignableRequest")
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("query", &self.query)
+            .field("query", &redact_query(self.query))
             .field("host", &self.host)
             .field("header_names", &names)
             .finish()
@@ -207,11 +208,12 @@ pub(crate) fn host_for_signing<'a>(
     authority: &'a str,
     scheme: Option<&str>,
 ) -> Result<&'a str, Error> {
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // User info may hold a password: the error shows the host and port only.
     let bad = |reason| Error::InvalidHost {
-        host: lossy(authority.as_bytes()),
+        host: lossy(hostport.as_bytes()),
         reason,
     };
-    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     if hostport.is_empty() {
         return Err(Error::MissingHost);
     }
@@ -223,11 +225,7 @@ pub(crate) fn host_for_signing<'a>(
             return Err(bad("an IPv6 address is missing its closing ']'"));
         };
         let inner = rest.get(..close).unwrap_or("");
-        if inner.is_empty()
-            || !inner
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
+        if inner.parse::<std::net::Ipv6Addr>().is_err() {
             return Err(bad("the IPv6 address is not valid"));
         }
         let after = rest.get(close + 1..).unwrap_or("");
@@ -293,6 +291,8 @@ mod tests {
             ("[::1]:443", "https", "[::1]"),
             ("[::1]:9000", "http", "[::1]:9000"),
             ("[::1]", "http", "[::1]"),
+            ("[::ffff:192.0.2.1]:443", "https", "[::ffff:192.0.2.1]"),
+            ("[2001:DB8::1]", "https", "[2001:DB8::1]"),
         ] {
             assert_eq!(
                 host_for_signing(auth, Some(scheme)).unwrap(),
@@ -308,6 +308,10 @@ mod tests {
             "host:99999",
             "ho st",
             "[::1]x",
+            "[]",
+            "[:::]",
+            "[1:2:3:4:5:6:7:8:9]",
+            "[::1.2.3]",
         ] {
             assert!(host_for_signing(bad, Some("https")).is_err(), "{bad}");
         }

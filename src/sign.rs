@@ -183,7 +183,7 @@ impl Signer {
             amz_date: date,
             authorization: auth,
             content_sha256,
-            security_token: credentials.session_token_header().cloned(),
+            security_token: credentials.session_token_header(),
             signature,
         })
     }
@@ -331,6 +331,10 @@ fn header_additions<'a>(
     }
     buf.get(..n).unwrap_or(&[])
 }
+
+/// The credentials are [`ZeroizeOnDrop`](zeroize::ZeroizeOnDrop), and the
+/// key cache clears the cached signing key when dropped.
+impl zeroize::ZeroizeOnDrop for Signer {}
 
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -123,6 +123,9 @@ impl SigningKey {
     }
 }
 
+/// The key bytes are `Zeroizing`.
+impl zeroize::ZeroizeOnDrop for SigningKey {}
+
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("SigningKey").field(&Redacted).finish()

@@ -129,7 +129,8 @@ pub(crate) fn collect<'a>(
                 limit: MAX_HEADER_FIELDS,
             });
         }
-        if from_list {
+        // `http` names are valid tokens already, but may be longer than the limit.
+        if from_list || name.len() > MAX_HEADER_FIELD_BYTES {
             check_name(name)?;
         }
         // Signing adds only `x-amz-*` fields: other names need no lookup.

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of each fuzz target from the test vectors.
+
+Run from the repository root: python3 fuzz/seeds.py
+It rewrites fuzz/corpus/<target>/seed-* (and nothing else).
+"""
+import datetime
+import json
+import pathlib
+import struct
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SUITE = ROOT / "testdata/aws-signing-test-suite/v4"
+VECTORS = json.loads((ROOT / "testdata/botocore/vectors.json").read_text())["vectors"]
+CORPUS = ROOT / "fuzz/corpus"
+SUITE_TIME = 1440938160  # 2015-08-30T12:36:00Z, the suite's signing time
+
+
+def control(i, unix, expires):
+    """The 16 control bytes of a request target (see fuzz/src/lib.rs)."""
+    settings = i % 64            # every combination of the typed settings
+    choice = (i * 7) % 256       # region, service, credential mode
+    payload = i % 6
+    return bytes([settings, choice, 0, payload]) + struct.pack("<Q", unix) + struct.pack("<I", expires)
+
+
+def vector_text(v):
+    lines = [f"{v['method']} {v['url']} HTTP/1.1"]
+    lines += [f"{name}:{value}" for name, value in v["headers"]]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def unix(text):
+    return int(datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def write(target, name, data):
+    d = CORPUS / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"seed-{name}").write_bytes(data)
+
+
+def main():
+    for old in CORPUS.glob("*/seed-*"):
+        old.unlink()
+    suite = sorted(p for p in SUITE.iterdir() if (p / "request.txt").exists())
+    # Every fifteenth botocore vector: header and query signing, every service.
+    picked = VECTORS[::15]
+    for target in ("canonical_request", "sign", "presign"):
+        for i, case in enumerate(suite):
+            text = (case / "request.txt").read_bytes()
+            write(target, case.name, control(i, SUITE_TIME, 3600) + text)
+        for i, v in enumerate(picked):
+            expires = v["expires"] or 86400
+            write(target, v["name"], control(i + 3, unix(v["time"]), expires) + vector_text(v))
+        # Temporary credentials whose key and token come from the request.
+        token = b"GET /?a=b HTTP/1.1\nHost:example.amazonaws.com\nx-fuzz-key:AKIDEXAMPLE\nx-fuzz-token:FwoGZXIvYXdzEXAMPLE/+=\n"
+        write(target, "fuzz-token", bytes([0, 0x70, 0, 0]) + struct.pack("<Q", SUITE_TIME) + struct.pack("<I", 900) + token)
+    for case in suite:
+        write("request_text", case.name, (case / "request.txt").read_bytes())
+    for v in picked[:20]:
+        write("request_text", v["name"], vector_text(v) + b"\n" + v["body_base64"].encode())
+    dates = sorted({v["time"] for v in VECTORS})
+    for i, t in enumerate(dates):
+        write("amz_date", f"rfc3339-{i}", t.encode())
+        basic = t.replace("-", "").replace(":", "")
+        write("amz_date", f"basic-{i}", basic.encode())
+    for i, t in enumerate(["19700101T000000Z", "99991231T235959Z", "20240229T235959Z",
+                           "20230229T000000Z", "1970-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+                           "2015-08-30T12:36:00.123+02:00", "2015-08-30t12:36:00z"]):
+        write("amz_date", f"edge-{i}", t.encode())
+    hashes = sorted({v["expected"]["canonical_request"].rsplit("\n", 1)[1] for v in VECTORS})
+    for i, h in enumerate(hashes[:16]):
+        write("payload_hash", f"vector-{i}", h.encode())
+    for name in ["UNSIGNED-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                 "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"]:
+        write("payload_hash", name.lower(), name.encode())
+    write("payload_hash", "upper", hashes[0].upper().encode())
+
+
+if __name__ == "__main__":
+    main()
