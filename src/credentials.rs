@@ -36,9 +36,16 @@ pub struct Credentials {
 }
 
 /// A session token: visible ASCII only, so always a valid header value.
+///
+/// Its header value is made once, so that signing puts the token in a
+/// request without copying it. That copy (an `http::HeaderValue`, shared
+/// and never wiped, like the one each signed request carries) is the one
+/// form of the token that is not zeroized; a session token cannot sign
+/// anything without the secret access key.
 #[derive(Clone)]
 struct SessionToken {
     text: Zeroizing<String>,
+    header: HeaderValue,
 }
 
 impl Credentials {
@@ -112,14 +119,9 @@ impl Credentials {
         self
     }
 
-    /// The token as a sensitive header value. It is built for each request
-    /// rather than kept here, because a `HeaderValue` cannot be zeroized: the
-    /// copy belongs to the request it is put in.
+    /// The token as a sensitive header value, shared rather than copied.
     pub(crate) fn session_token_header(&self) -> Option<HeaderValue> {
-        let token = self.session_token.as_ref()?;
-        let mut header = HeaderValue::from_str(&token.text).ok()?;
-        header.set_sensitive(true);
-        Some(header)
+        self.session_token.as_ref().map(|t| t.header.clone())
     }
 
     /// A 64-bit digest of the key pair, used to key the daily signing-key cache
@@ -171,9 +173,13 @@ impl SessionToken {
                 reason: "it contains whitespace, control or non-ASCII characters",
             });
         }
-        // Visible ASCII only, so `HeaderValue::from_str` cannot refuse it.
+        let mut header = HeaderValue::from_str(token).map_err(|_| Error::InvalidSessionToken {
+            reason: "it is not a valid header value",
+        })?;
+        header.set_sensitive(true);
         Ok(Self {
             text: Zeroizing::new(token.to_owned()),
+            header,
         })
     }
 }

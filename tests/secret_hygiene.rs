@@ -8,6 +8,7 @@
 //! | where | what | how it is cleared |
 //! | --- | --- | --- |
 //! | `Credentials` | secret access key, session token | `Zeroizing<String>` each |
+//! | `Credentials` | the session token's ready-made header value | not cleared: an `http::HeaderValue` cannot be; it is shared with each signed request rather than copied (a token cannot sign without the secret key) |
 //! | `Credentials` | 64-bit fingerprint of the key pair | not cleared: a truncated SHA-256, it does not reveal the secret |
 //! | `SigningKey` | the derived key | `Zeroizing<[u8; 32]>` |
 //! | `SigningKey::derive` | `"AWS4" + secret`, kDate, kRegion, kService | `Zeroizing` temporaries |
