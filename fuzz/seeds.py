@@ -46,7 +46,7 @@ def main():
     suite = sorted(p for p in SUITE.iterdir() if (p / "request.txt").exists())
     # Every fifteenth botocore vector: header and query signing, every service.
     picked = VECTORS[::15]
-    for target in ("canonical_request", "sign", "presign"):
+    for target in ("canonical_request", "sign", "presign", "verify"):
         for i, case in enumerate(suite):
             text = (case / "request.txt").read_bytes()
             write(target, case.name, control(i, SUITE_TIME, 3600) + text)
@@ -76,6 +76,58 @@ def main():
                  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"]:
         write("payload_hash", name.lower(), name.encode())
     write("payload_hash", "upper", hashes[0].upper().encode())
+
+    # The verifier's parsers: Authorization values and presigned queries as
+    # the suite and botocore wrote them.
+    for case in suite:
+        for line in (case / "header-signed-request.txt").read_text().splitlines():
+            if line.lower().startswith("authorization:"):
+                write("auth_parsers", f"header-{case.name}", line.split(":", 1)[1].strip().encode())
+        q = case / "query-signed-request.txt"
+        if q.exists():
+            target = q.read_text().splitlines()[0].split(" ", 1)[1].rsplit(" HTTP/", 1)[0]
+            write("auth_parsers", f"query-{case.name}", target.split("?", 1)[1].encode())
+    for v in picked[:10]:
+        if v["expected"]["authorization"]:
+            write("auth_parsers", v["name"], v["expected"]["authorization"].encode())
+        if v["expected"]["signed_url"]:
+            write("auth_parsers", v["name"], v["expected"]["signed_url"].split("?", 1)[1].encode())
+
+    # Shared files: config, a 0xff byte, credentials (the AWS CLI's examples).
+    config = (b"[default]\nregion = us-west-2\noutput = json\n\n"
+              b"[profile user1]\nrole_arn = arn:aws:iam::123456789012:role/role-name\n"
+              b"source_profile = default\nexternal_id = 123\nduration_seconds = 900\n\n"
+              b"[profile web]\nrole_arn = arn:aws:iam::123456789012:role/web\n"
+              b"web_identity_token_file = /var/run/token\n\n"
+              b"[profile proc]\ncredential_process = /opt/bin/creds --profile x\n"
+              b"s3 =\n  max_concurrent_requests = 20\n")
+    creds = (b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+             b"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+             b"# a comment\n; another\n[user1]\naws_access_key_id=AKID\naws_secret_access_key=s\n"
+             b"aws_session_token=tok\n")
+    write("credential_files", "both", config + b"\xff" + creds)
+    write("credential_files", "config", config)
+    write("credential_files", "credentials-only", b"\xff" + creds)
+
+    # Credential documents: selector byte, then the body.
+    expiry = b'"2026-01-01T00:00:00Z"'
+    docs = {
+        0: b'{"Version": 1, "AccessKeyId": "AKID", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": ' + expiry + b'}',
+        1: b'{"Code": "Success", "LastUpdated": "2026-01-01T00:00:00Z", "Type": "AWS-HMAC", "AccessKeyId": "ASIA", '
+           b'"SecretAccessKey": "s", "Token": "t", "Expiration": ' + expiry + b'}',
+        2: b'{"AccessKeyId": "ASIA", "SecretAccessKey": "s", "Token": "t", "Expiration": ' + expiry + b'}',
+        3: b'<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>'
+           b'<Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>s</SecretAccessKey>'
+           b'<SessionToken>t</SessionToken><Expiration>2026-01-01T00:00:00Z</Expiration></Credentials>'
+           b'</AssumeRoleResult></AssumeRoleResponse>',
+        4: b'<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>'
+           b'<AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>'
+           b'<Expiration>2026-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult>'
+           b'</AssumeRoleWithWebIdentityResponse>',
+        5: b'<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>',
+    }
+    for selector, body in docs.items():
+        write("credential_documents", f"doc-{selector}", bytes([selector]) + body)
 
 
 if __name__ == "__main__":

@@ -76,7 +76,9 @@ impl Credentials {
         session_token: Option<&str>,
         expiry: Option<SystemTime>,
     ) -> Result<Self, Error> {
-        check_key_text(access_key_id).map_err(|reason| Error::InvalidAccessKeyId { reason })?;
+        check_key_text(access_key_id)
+            .and_then(|()| check_access_key_id(access_key_id))
+            .map_err(|reason| Error::InvalidAccessKeyId { reason })?;
         check_key_text(secret_access_key)
             .map_err(|reason| Error::InvalidSecretAccessKey { reason })?;
         let session_token = match session_token {
@@ -184,6 +186,16 @@ impl SessionToken {
     }
 }
 
+/// The access key id is written into the credential scope
+/// (`AKID/20150830/...`) and the `Authorization` header, where '/' and ','
+/// separate parts: an id holding one could never be read back.
+fn check_access_key_id(id: &str) -> Result<(), &'static str> {
+    if id.contains(['/', ',']) {
+        return Err("it contains '/' or ',', which separate the parts of a credential");
+    }
+    Ok(())
+}
+
 fn check_key_text(text: &str) -> Result<(), &'static str> {
     if text.is_empty() {
         return Err("it is empty");
@@ -234,6 +246,12 @@ mod tests {
             Credentials::new("", "x"),
             Err(Error::InvalidAccessKeyId { .. })
         ));
+        for id in ["AK/ID", "AK,ID"] {
+            assert!(matches!(
+                Credentials::new(id, "x"),
+                Err(Error::InvalidAccessKeyId { .. })
+            ));
+        }
         assert!(matches!(
             Credentials::new("AKID", "a b"),
             Err(Error::InvalidSecretAccessKey { .. })

@@ -504,6 +504,16 @@ fn rows() -> Vec<Row> {
             Error::InvalidAccessKeyId { .. }
         ),
         row!(
+            "access key id with '/', the credential scope's separator",
+            || creds("AKID/EXAMPLE", SECRET, None),
+            Error::InvalidAccessKeyId { .. }
+        ),
+        row!(
+            "access key id with ',', the Authorization header's separator",
+            || creds("AKID,EXAMPLE", SECRET, None),
+            Error::InvalidAccessKeyId { .. }
+        ),
+        row!(
             "access key id with a tab",
             || creds("\tAKIDEXAMPLE", SECRET, None),
             Error::InvalidAccessKeyId { .. }
