@@ -56,10 +56,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         signed.extend(added.iter().map(|(n, v)| (n.as_str(), v.as_slice())));
         let signed = SignableRequest::new(&parts.method, &parts.uri, &signed).unwrap();
         let result = verify(&signed, Payload::Hash(payload), creds, now, &policy);
-        if checked {
-            if let Err(rejection) = result {
-                panic!("a signed request was rejected: {rejection}");
-            }
+        if checked && let Err(rejection) = result {
+            panic!("a signed request was rejected: {rejection}");
         }
     }
 
@@ -78,10 +76,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let uri = format!("{base}?{}", out.append_to_query(query));
         let presigned = SignableRequest::new(&parts.method, &uri, &pairs).unwrap();
         let result = verify(&presigned, Payload::Hash(payload), creds, now, &policy);
-        if checked && fragment_free {
-            if let Err(rejection) = result {
-                panic!("a presigned request was rejected: {rejection}");
-            }
+        if checked
+            && fragment_free
+            && let Err(rejection) = result
+        {
+            panic!("a presigned request was rejected: {rejection}");
         }
     }
 });
