@@ -12,9 +12,13 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         assert!(auth.signed_headers().windows(2).all(|w| w[0] < w[1]));
     }
     if let Ok(query) = awsig::parse_presigned_query(&text) {
-        assert!(query.expires() > 0 || query.expires() == 0);
         assert!(!query.signed_headers().is_empty());
-        assert!(!query.unsigned_query().contains("X-Amz-Signature="));
+        assert!(
+            !query
+                .unsigned_query()
+                .split('&')
+                .any(|p| p.starts_with("X-Amz-Signature="))
+        );
         let _ = query.unsigned_query_without_token();
     }
     let _ = awsig::is_presigned_query(&text);
