@@ -43,6 +43,12 @@
 //! and applies it to the request as a separate, cheap step, so callers with
 //! other HTTP types can use the output directly.
 //!
+//! For high rates there are two allocation-free paths that sign exactly
+//! the same bytes: [`Signer::sign_into`] writes the header values into a
+//! reused [`AuthorizationBuf`], and [`Signer::prepare`] turns a request shape
+//! signed again and again into a [`PreparedRequest`] that keeps the SHA-256
+//! state of its unchanging prefix.
+//!
 //! [`verify`] runs the same stages on the server side: it rebuilds the
 //! canonical request of a header-signed or presigned request with the same
 //! canonicalizer and compares signatures in constant time, answering with a
