@@ -30,59 +30,8 @@ use criterion::{BatchSize, Criterion, Throughput};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-mod counting {
-    //! A global allocator that counts, per thread, the allocations (and
-    //! reallocations) it forwards to the system allocator.
-
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::cell::Cell;
-
-    thread_local! {
-        static COUNT: Cell<u64> = const { Cell::new(0) };
-    }
-
-    pub struct Counting;
-
-    fn bump() {
-        // `try_with` so that a thread being torn down is never a panic.
-        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-    }
-
-    /// Allocations made so far on this thread.
-    pub fn count() -> u64 {
-        COUNT.with(Cell::get)
-    }
-
-    // SAFETY: every method forwards its arguments unchanged to `System`,
-    // which upholds the `GlobalAlloc` contract; the only addition is a
-    // thread-local counter of a `Cell<u64>`, which neither allocates (const
-    // initializer, no destructor) nor unwinds.
-    #[allow(unsafe_code)]
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            bump();
-            // SAFETY: forwarded with the caller's guarantees.
-            unsafe { System.alloc(layout) }
-        }
-
-        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            bump();
-            // SAFETY: forwarded with the caller's guarantees.
-            unsafe { System.alloc_zeroed(layout) }
-        }
-
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            bump();
-            // SAFETY: forwarded with the caller's guarantees.
-            unsafe { System.realloc(ptr, layout, new_size) }
-        }
-
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            // SAFETY: forwarded with the caller's guarantees.
-            unsafe { System.dealloc(ptr, layout) }
-        }
-    }
-}
+#[path = "../tests/support/counting.rs"]
+mod counting;
 
 #[global_allocator]
 static ALLOCATOR: counting::Counting = counting::Counting;
