@@ -202,16 +202,26 @@ impl WebIdentityFlow {
         response: &http::Response<B>,
         _now: SystemTime,
     ) -> Result<Progress, ProviderError> {
-        if self.done {
-            return Err(ProviderError::UnexpectedCall("the flow is over"));
-        }
-        self.done = true;
-        let body = response.body().as_ref();
-        if !response.status().is_success() {
-            return Err(parse_sts_error(response.status().as_u16(), body));
-        }
-        parse_web_identity_response(body).map(Progress::Done)
+        answer_once(&mut self.done, response, parse_web_identity_response)
     }
+}
+
+/// The one answer of a single-request STS flow: an error document becomes
+/// a typed error, a success is parsed with `parse`.
+fn answer_once<B: AsRef<[u8]>>(
+    done: &mut bool,
+    response: &http::Response<B>,
+    parse: fn(&[u8]) -> Result<Credentials, ProviderError>,
+) -> Result<Progress, ProviderError> {
+    if *done {
+        return Err(ProviderError::UnexpectedCall("the flow is over"));
+    }
+    *done = true;
+    let body = response.body().as_ref();
+    if !response.status().is_success() {
+        return Err(parse_sts_error(response.status().as_u16(), body));
+    }
+    parse(body).map(Progress::Done)
 }
 
 /// The parameters of `AssumeRole`.
@@ -284,15 +294,7 @@ impl AssumeRoleFlow {
         response: &http::Response<B>,
         _now: SystemTime,
     ) -> Result<Progress, ProviderError> {
-        if self.done {
-            return Err(ProviderError::UnexpectedCall("the flow is over"));
-        }
-        self.done = true;
-        let body = response.body().as_ref();
-        if !response.status().is_success() {
-            return Err(parse_sts_error(response.status().as_u16(), body));
-        }
-        parse_assume_role_response(body).map(Progress::Done)
+        answer_once(&mut self.done, response, parse_assume_role_response)
     }
 }
 
