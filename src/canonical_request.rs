@@ -23,7 +23,8 @@ use crate::error::{Error, lossy, redact_query};
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::settings::Settings;
-use crate::sink::{HashSink, Sink};
+use crate::sha256::Sha256;
+use crate::sink::Sink;
 
 use headers::{Additions, Fields};
 use query::{Param, Params};
@@ -120,7 +121,7 @@ impl<'a> Plan<'a> {
     }
 
     pub(crate) fn hash(&self, settings: &Settings) -> [u8; 32] {
-        let mut h = HashSink::new();
+        let mut h = Sha256::new();
         self.write(&mut h, settings);
         h.finish()
     }
@@ -233,7 +234,7 @@ impl CanonicalRequest {
 
     /// The SHA-256 of the text.
     pub fn digest(&self) -> [u8; 32] {
-        let mut h = HashSink::new();
+        let mut h = Sha256::new();
         self.write_to(&mut h);
         h.finish()
     }

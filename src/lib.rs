@@ -135,6 +135,7 @@ pub mod provider;
 mod request;
 mod scope;
 mod settings;
+mod sha256;
 mod sign;
 mod signature;
 mod signing_key;

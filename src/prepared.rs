@@ -6,17 +6,16 @@ use std::fmt;
 use std::ops::Range;
 use std::time::SystemTime;
 
-use sha2::{Digest, Sha256};
-
 use crate::auth_buf::AuthorizationBuf;
 use crate::canonical_request::headers::write_signed;
 use crate::error::Error;
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::AmzDate;
+use crate::sha256::Sha256;
 use crate::sign::Signer;
 use crate::signature::Signature;
-use crate::sink::{Buffered, Sink};
+use crate::sink::Sink;
 use crate::string_to_sign::{ALGORITHM, StringToSign};
 
 /// Stands for the signing time while the canonical request is rendered.
@@ -97,7 +96,7 @@ impl Signer {
         )?;
         let (prefix_end, text, parts) = split_marks(&rendered);
         let mut prefix = Sha256::new();
-        prefix.update(rendered.get(..prefix_end).unwrap_or(&[]));
+        prefix.put(rendered.get(..prefix_end).unwrap_or(&[]));
         Ok(PreparedRequest {
             signer: self,
             prefix,
@@ -165,7 +164,7 @@ impl PreparedRequest<'_> {
         out.reset();
         let signer = self.signer;
         let date = AmzDate::from_system_time(now)?;
-        let mut hash = Buffered::wrap(self.prefix.clone());
+        let mut hash = self.prefix.clone();
         for part in &self.parts {
             match *part {
                 Part::Text(from, to) => hash.put(self.text.get(from..to).unwrap_or(&[])),

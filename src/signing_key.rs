@@ -19,8 +19,9 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::credentials::Credentials;
 use crate::error::Redacted;
 use crate::scope::{AmzDate, Region, Service};
+use crate::sha256::HmacKey;
 use crate::signature::Signature;
-use crate::sink::{Buffered, Update};
+use crate::sink::Sink;
 use crate::string_to_sign::StringToSign;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -39,9 +40,13 @@ fn hmac(key: &[u8], data: &[&[u8]]) -> Zeroizing<[u8; 32]> {
 
 /// The derived signing key for one date, region and service. Zeroized on
 /// drop; `Debug` does not print it.
+///
+/// It keeps HMAC's two keyed states beside the key, so that signing with it
+/// hashes only the message.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningKey {
     key: Zeroizing<[u8; 32]>,
+    hmac: HmacKey,
 }
 
 impl SigningKey {
@@ -58,9 +63,12 @@ impl SigningKey {
         let k_date = hmac(&k_secret, &[date.date().as_bytes()]);
         let k_region = hmac(&*k_date, &[region.as_str().as_bytes()]);
         let k_service = hmac(&*k_region, &[service.as_str().as_bytes()]);
-        Self {
-            key: hmac(&*k_service, &[b"aws4_request"]),
-        }
+        Self::from_key(hmac(&*k_service, &[b"aws4_request"]))
+    }
+
+    fn from_key(key: Zeroizing<[u8; 32]>) -> Self {
+        let hmac = HmacKey::new(&*key);
+        Self { key, hmac }
     }
 
     /// Derives the key from credentials.
@@ -75,26 +83,17 @@ impl SigningKey {
 
     /// Signs a string to sign.
     pub fn sign(&self, string_to_sign: &StringToSign<'_>) -> Signature {
-        let mut sink = Buffered::wrap(self.mac());
-        string_to_sign.write_to(&mut sink);
-        Signature::from_mac(&sink.finish())
+        let mut mac = self.hmac.mac();
+        string_to_sign.write_to(&mut mac);
+        Signature::from_mac(&mac.finish())
     }
 
     /// HMAC-SHA256 of arbitrary bytes with this key (chunk and event
     /// signatures sign other strings with the same key).
     pub fn sign_bytes(&self, data: &[u8]) -> Signature {
-        let mut mac = self.mac();
-        Mac::update(&mut mac, data);
-        Signature::from_mac(&mac.finalize().into_bytes().into())
-    }
-
-    pub(crate) fn mac(&self) -> HmacSha256 {
-        match HmacSha256::new_from_slice(&*self.key) {
-            Ok(m) => m,
-            // Unreachable: HMAC accepts any key length. Fall back to a key
-            // that produces signatures no server accepts rather than panic.
-            Err(_) => HmacSha256::new(&Default::default()),
-        }
+        let mut mac = self.hmac.mac();
+        mac.put(data);
+        Signature::from_mac(&mac.finish())
     }
 
     /// The raw key bytes. A secret: use only to compare with a known
@@ -103,23 +102,53 @@ impl SigningKey {
         &self.key
     }
 
-    fn from_words(words: [u64; 4]) -> Self {
-        let mut key = Zeroizing::new([0u8; 32]);
-        for (chunk, w) in key.chunks_exact_mut(8).zip(words) {
-            chunk.copy_from_slice(&w.to_le_bytes());
-        }
-        Self { key }
-    }
-
-    fn to_words(&self) -> Zeroizing<[u64; 4]> {
-        let mut words = Zeroizing::new([0u64; 4]);
-        for (w, chunk) in words.iter_mut().zip(self.key.chunks_exact(8)) {
+    /// The key and its keyed states as words, for the cache.
+    fn to_words(&self) -> Zeroizing<[u64; WORDS]> {
+        let mut words = Zeroizing::new([0u64; WORDS]);
+        let (key_words, rest) = words.split_at_mut(4);
+        let (inner_words, outer_words) = rest.split_at_mut(4);
+        for (w, chunk) in key_words.iter_mut().zip(self.key.chunks_exact(8)) {
             let mut b = [0u8; 8];
             b.copy_from_slice(chunk);
             *w = u64::from_le_bytes(b);
             b.zeroize();
         }
+        for (words, state) in [
+            (inner_words, &self.hmac.inner),
+            (outer_words, &self.hmac.outer),
+        ] {
+            for (w, pair) in words.iter_mut().zip(state.chunks_exact(2)) {
+                if let [lo, hi] = pair {
+                    *w = u64::from(*lo) | (u64::from(*hi) << 32);
+                }
+            }
+        }
         words
+    }
+
+    fn from_words(words: &[u64; WORDS]) -> Self {
+        let (key_words, rest) = words.split_at(4);
+        let (inner_words, outer_words) = rest.split_at(4);
+        let mut key = Zeroizing::new([0u8; 32]);
+        for (chunk, w) in key.chunks_exact_mut(8).zip(key_words) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        let mut hmac = HmacKey {
+            inner: [0; 8],
+            outer: [0; 8],
+        };
+        for (state, words) in [
+            (&mut hmac.inner, inner_words),
+            (&mut hmac.outer, outer_words),
+        ] {
+            for (pair, w) in state.chunks_exact_mut(2).zip(words) {
+                if let [lo, hi] = pair {
+                    *lo = *w as u32;
+                    *hi = (*w >> 32) as u32;
+                }
+            }
+        }
+        Self { key, hmac }
     }
 }
 
@@ -129,17 +158,6 @@ impl zeroize::ZeroizeOnDrop for SigningKey {}
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("SigningKey").field(&Redacted).finish()
-    }
-}
-
-impl Update for HmacSha256 {
-    #[inline]
-    fn update(&mut self, bytes: &[u8]) {
-        Mac::update(self, bytes);
-    }
-
-    fn finish(&mut self) -> [u8; 32] {
-        self.clone().finalize().into_bytes().into()
     }
 }
 
@@ -155,8 +173,12 @@ pub(crate) struct KeyCache {
     seq: AtomicU64,
     day: AtomicU64,
     fingerprint: AtomicU64,
-    key: [AtomicU64; 4],
+    /// The key and its two keyed HMAC states.
+    key: [AtomicU64; WORDS],
 }
+
+/// Words of a cached key: 4 of key, 4 of each keyed state.
+const WORDS: usize = 12;
 
 impl KeyCache {
     pub(crate) fn new() -> Self {
@@ -165,12 +187,7 @@ impl KeyCache {
             // u64::MAX is no day: the cache starts empty.
             day: AtomicU64::new(u64::MAX),
             fingerprint: AtomicU64::new(0),
-            key: [
-                AtomicU64::new(0),
-                AtomicU64::new(0),
-                AtomicU64::new(0),
-                AtomicU64::new(0),
-            ],
+            key: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 
@@ -200,17 +217,15 @@ impl KeyCache {
         }
         let cached_day = self.day.load(Ordering::Relaxed);
         let cached_fp = self.fingerprint.load(Ordering::Relaxed);
-        let words = Zeroizing::new([
-            self.key[0].load(Ordering::Relaxed),
-            self.key[1].load(Ordering::Relaxed),
-            self.key[2].load(Ordering::Relaxed),
-            self.key[3].load(Ordering::Relaxed),
-        ]);
+        let mut words = Zeroizing::new([0u64; WORDS]);
+        for (w, slot) in words.iter_mut().zip(&self.key) {
+            *w = slot.load(Ordering::Relaxed);
+        }
         fence(Ordering::Acquire);
         if self.seq.load(Ordering::Relaxed) != s1 || cached_day != day || cached_fp != fingerprint {
             return None;
         }
-        Some(SigningKey::from_words(*words))
+        Some(SigningKey::from_words(&words))
     }
 
     fn write(&self, day: u64, fingerprint: u64, key: &SigningKey) {
