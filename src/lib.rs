@@ -142,6 +142,7 @@ mod signing_key;
 mod sink;
 mod stack_vec;
 mod string_to_sign;
+mod template;
 mod verify;
 
 pub use auth_buf::AuthorizationBuf;

@@ -57,6 +57,11 @@ impl Sha256Hex {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("")
     }
+
+    /// The hex digits as bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
 }
 
 impl fmt::Debug for Sha256Hex {
@@ -104,6 +109,14 @@ impl PayloadHash {
             STREAMING_SIGNED_TRAILER => Ok(Self::StreamingSignedTrailer),
             STREAMING_UNSIGNED_TRAILER => Ok(Self::StreamingUnsignedTrailer),
             other => Self::from_hex(other),
+        }
+    }
+
+    /// The bytes of [`PayloadHash::as_str`], without a UTF-8 check.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Sha256(h) => h.as_bytes(),
+            other => other.as_str().as_bytes(),
         }
     }
 

@@ -3,35 +3,17 @@
 //! beginning kept, so each signing hashes only the rest.
 
 use std::fmt;
-use std::ops::Range;
 use std::time::SystemTime;
 
 use crate::auth_buf::AuthorizationBuf;
-use crate::canonical_request::headers::write_signed;
 use crate::error::Error;
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::AmzDate;
-use crate::sha256::Sha256;
-use crate::sign::Signer;
+use crate::sign::{SignedList, Signer};
 use crate::signature::Signature;
-use crate::sink::Sink;
-use crate::string_to_sign::{ALGORITHM, StringToSign};
-
-/// Stands for the signing time while the canonical request is rendered.
-/// NUL never appears in canonical text (header values holding it are
-/// refused; the path and query are percent-encoded).
-const DATE_MARK: &[u8] = b"\0d\0";
-/// Stands for the payload hash (on the payload line, and in
-/// `x-amz-content-sha256` when it is signed).
-const PAYLOAD_MARK: &str = "\0p\0";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Part {
-    Text(usize, usize),
-    Date,
-    Payload,
-}
+use crate::string_to_sign::StringToSign;
+use crate::template::{Template, signed_token};
 
 /// A request whose method, URI and headers stay the same from one signing
 /// to the next, only the time and the payload changing: a remote-write
@@ -68,87 +50,28 @@ enum Part {
 /// ```
 pub struct PreparedRequest<'s> {
     signer: &'s Signer,
-    /// SHA-256 of the canonical request up to the first changing part.
-    prefix: Sha256,
-    /// The rest of the canonical request: its unchanging text, and where
-    /// the changing parts go.
-    text: Vec<u8>,
-    parts: Vec<Part>,
-    signed_headers: Vec<u8>,
+    template: Template,
 }
 
 impl Signer {
     /// Prepares a request to be signed many times at different times and
     /// with different payloads; see [`PreparedRequest`].
     pub fn prepare(&self, request: &SignableRequest<'_>) -> Result<PreparedRequest<'_>, Error> {
-        let (rendered, signed_headers) = self.with_header_plan(
-            self.credentials(),
-            request,
-            DATE_MARK,
-            PAYLOAD_MARK,
-            |plan| {
-                let mut rendered = Vec::new();
-                plan.write(&mut rendered, self.settings());
-                let mut signed_headers = Vec::new();
-                write_signed(&mut signed_headers, plan.fields());
-                (rendered, signed_headers)
-            },
-        )?;
-        let (prefix_end, text, parts) = split_marks(&rendered);
-        let mut prefix = Sha256::new();
-        prefix.put(rendered.get(..prefix_end).unwrap_or(&[]));
+        let mut template = Template::empty();
+        let mut scratch = Vec::new();
+        if !template.render(self, self.credentials(), request, &mut scratch)? {
+            // The marks hold NUL, which checked requests never carry: only
+            // a NUL byte that slipped through could get here.
+            return Err(Error::InvalidHeaderValue {
+                name: "(request)".to_owned(),
+                reason: "it contains NUL",
+            });
+        }
         Ok(PreparedRequest {
             signer: self,
-            prefix,
-            text,
-            parts,
-            signed_headers,
+            template,
         })
     }
-}
-
-/// Splits rendered text at the marks: the length of the text before the
-/// first mark, and the rest as unchanging text and parts.
-fn split_marks(rendered: &[u8]) -> (usize, Vec<u8>, Vec<Part>) {
-    let mut parts = Vec::new();
-    let mut text = Vec::new();
-    let mut prefix_end = None;
-    let mut start = 0;
-    let mut i = 0;
-    let literal = |range: Range<usize>, text: &mut Vec<u8>, parts: &mut Vec<Part>| {
-        if let Some(bytes) = rendered.get(range).filter(|b| !b.is_empty()) {
-            let from = text.len();
-            text.extend_from_slice(bytes);
-            parts.push(Part::Text(from, text.len()));
-        }
-    };
-    while i < rendered.len() {
-        let rest = rendered.get(i..).unwrap_or(&[]);
-        let part = if rest.starts_with(DATE_MARK) {
-            Part::Date
-        } else if rest.starts_with(PAYLOAD_MARK.as_bytes()) {
-            Part::Payload
-        } else {
-            i += 1;
-            continue;
-        };
-        if prefix_end.is_none() {
-            prefix_end = Some(i);
-        } else {
-            literal(start..i, &mut text, &mut parts);
-        }
-        parts.push(part);
-        i += DATE_MARK.len();
-        start = i;
-    }
-    let prefix_end = match prefix_end {
-        Some(end) => {
-            literal(start..rendered.len(), &mut text, &mut parts);
-            end
-        }
-        None => rendered.len(),
-    };
-    (prefix_end, text, parts)
 }
 
 impl PreparedRequest<'_> {
@@ -163,48 +86,22 @@ impl PreparedRequest<'_> {
     ) -> Result<Signature, Error> {
         out.reset();
         let signer = self.signer;
+        let credentials = signer.credentials();
         let date = AmzDate::from_system_time(now)?;
-        let mut hash = self.prefix.clone();
-        for part in &self.parts {
-            match *part {
-                Part::Text(from, to) => hash.put(self.text.get(from..to).unwrap_or(&[])),
-                Part::Date => hash.put(date.as_bytes()),
-                Part::Payload => hash.put(payload.as_str().as_bytes()),
-            }
-        }
-        let digest = hash.finish();
+        let token = signed_token(signer.settings(), credentials).unwrap_or_default();
+        let digest = self.template.digest(&date, payload, token.as_bytes());
         let scope = signer.scope(&date);
+        let auth = &mut out.authorization;
+        signer.write_authorization_head(
+            credentials,
+            &scope,
+            SignedList::Bytes(self.template.signed_headers()),
+            auth,
+        );
         let signature = signer
             .signing_key(&date)
             .sign(&StringToSign::from_digest(scope, &digest));
-
-        let credentials = signer.credentials();
-        let auth = &mut out.authorization;
-        auth.reserve_exact(
-            ALGORITHM.len()
-                + 12
-                + credentials.access_key_id().len()
-                + 1
-                + 8
-                + 1
-                + signer.region().as_str().len()
-                + 1
-                + signer.service().as_str().len()
-                + 13
-                + 16
-                + self.signed_headers.len()
-                + 12
-                + 64,
-        );
-        auth.put(ALGORITHM.as_bytes());
-        auth.put(b" Credential=");
-        auth.put(credentials.access_key_id().as_bytes());
-        auth.put(b"/");
-        scope.write_to(auth);
-        auth.put(b", SignedHeaders=");
-        auth.put(&self.signed_headers);
-        auth.put(b", Signature=");
-        auth.put(signature.as_str().as_bytes());
+        auth.extend_from_slice(signature.as_bytes());
         out.finish(signer, payload, date, signature);
         Ok(signature)
     }
@@ -217,27 +114,8 @@ impl fmt::Debug for PreparedRequest<'_> {
         f.debug_struct("PreparedRequest")
             .field(
                 "signed_headers",
-                &String::from_utf8_lossy(&self.signed_headers),
+                &String::from_utf8_lossy(self.template.signed_headers()),
             )
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_at_the_marks() {
-        let rendered = b"GET\n/\n\nhost:h\nx-amz-date:\0d\0\n\nhost;x-amz-date\n\0p\0";
-        let (end, text, parts) = split_marks(rendered);
-        assert_eq!(&rendered[..end], b"GET\n/\n\nhost:h\nx-amz-date:");
-        assert_eq!(text, b"\n\nhost;x-amz-date\n");
-        assert_eq!(
-            parts,
-            [Part::Date, Part::Text(0, text.len()), Part::Payload]
-        );
-        let (end, text, parts) = split_marks(b"no marks");
-        assert_eq!((end, text.len(), parts.len()), (8, 0, 0));
     }
 }

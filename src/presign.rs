@@ -307,7 +307,7 @@ impl Signer {
         let text = &mut prepared.text;
         text.put(SIGNATURE_PARAM.as_bytes());
         let start = text.len();
-        text.put(signature.as_str().as_bytes());
+        text.put(signature.as_bytes());
         let layout = &mut prepared.layout;
         if let Some(slot) = layout.params.get_mut(layout.count) {
             *slot = ("X-Amz-Signature", start, text.len());

@@ -64,7 +64,7 @@ impl Sha256 {
         (self.fill == 0).then_some(self.state)
     }
 
-    /// The digest. The running state is left zeroed.
+    /// The digest. The hash must not be written to again.
     pub(crate) fn finish(&mut self) -> [u8; 32] {
         let bits = (self.blocks * BLOCK as u64 + self.fill as u64) * 8;
         // Padding: 0x80, zeros, then the length in bits as 8 bytes, ending
@@ -87,9 +87,6 @@ impl Sha256 {
         for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
             chunk.copy_from_slice(&word.to_be_bytes());
         }
-        self.state.zeroize();
-        self.block.zeroize();
-        self.fill = 0;
         out
     }
 }
@@ -217,10 +214,11 @@ impl Sink for Mac {
     }
 }
 
+/// The copies of the keyed states are wiped; the block buffer holds only
+/// the message.
 impl Drop for Mac {
     fn drop(&mut self) {
         self.inner.state.zeroize();
-        self.inner.block.zeroize();
         self.outer.zeroize();
     }
 }

@@ -13,11 +13,12 @@ use crate::error::{Error, Redacted};
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::{AmzDate, CredentialScope, Region, Service};
-use crate::settings::{ContentSha256Header, SessionTokenMode, Settings};
+use crate::settings::{ContentSha256Header, Settings};
 use crate::signature::Signature;
 use crate::signing_key::{KeyCache, SigningKey};
 use crate::sink::{CountSink, Sink};
 use crate::string_to_sign::{ALGORITHM, StringToSign};
+use crate::template::{self, signed_token};
 
 pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
 pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
@@ -191,6 +192,10 @@ impl Signer {
     /// Signs `request` at `date` and writes the `authorization` value into
     /// `auth` (cleared first; grown to the exact length when it is too small).
     /// Shared by [`Signer::signing_output_with`] and the reusable-buffer path.
+    ///
+    /// The canonical request's digest comes from this thread's template
+    /// when it holds the request's shape, else from canonicalizing the
+    /// request (and the shape is noted, see [`crate::template`]).
     pub(crate) fn write_authorization(
         &self,
         credentials: &Credentials,
@@ -199,40 +204,57 @@ impl Signer {
         date: &AmzDate,
         auth: &mut Vec<u8>,
     ) -> Result<Signature, Error> {
-        self.with_header_plan(
-            credentials,
-            request,
-            date.as_bytes(),
-            payload.as_str(),
-            |plan| {
-                let digest = plan.hash(&self.settings);
-                let scope = self.scope(date);
-                let string_to_sign = StringToSign::from_digest(scope, &digest);
-                let signature = self
-                    .signing_key_for(credentials, date)
-                    .sign(&string_to_sign);
-                self.write_authorization_value(credentials, &scope, plan, &signature, auth);
-                signature
-            },
-        )
+        let scope = self.scope(date);
+        let memo =
+            template::digest_by_memo(self, credentials, request, payload, date, &mut |list| {
+                self.write_authorization_head(credentials, &scope, SignedList::Bytes(list), auth)
+            });
+        let digest = match memo {
+            Some(digest) => digest,
+            None => {
+                let token = signed_token(&self.settings, credentials).map(str::as_bytes);
+                let digest = self.with_header_plan(
+                    request,
+                    date.as_bytes(),
+                    payload.as_str(),
+                    token,
+                    |plan| {
+                        self.write_authorization_head(
+                            credentials,
+                            &scope,
+                            SignedList::Plan(plan),
+                            auth,
+                        );
+                        plan.hash(&self.settings)
+                    },
+                )?;
+                template::learn(self, credentials, request);
+                digest
+            }
+        };
+        let signature = self
+            .signing_key_for(credentials, date)
+            .sign(&StringToSign::from_digest(scope, &digest));
+        auth.put(signature.as_bytes());
+        Ok(signature)
     }
 
     /// Gathers what header signing signs (the request's fields and query
-    /// and the fields signing adds, `date` and `payload` as given) and hands
-    /// the plan to `finish`.
+    /// and the fields signing adds: `date`, `payload` when the settings add
+    /// `x-amz-content-sha256`, and `token`) and hands the plan to `finish`.
     pub(crate) fn with_header_plan<T>(
         &self,
-        credentials: &Credentials,
         request: &SignableRequest<'_>,
         date: &[u8],
         payload: &str,
+        token: Option<&[u8]>,
         finish: impl FnOnce(&Plan<'_>) -> T,
     ) -> Result<T, Error> {
         let mut additions_buf: [(&'static str, &[u8]); 3] = [("", b""); 3];
         let fields = header_additions(
             &self.settings,
-            credentials,
             date,
+            token,
             payload.as_bytes(),
             &mut additions_buf,
         );
@@ -247,17 +269,24 @@ impl Signer {
         Ok(finish(&plan))
     }
 
-    /// Writes `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
-    fn write_authorization_value(
+    /// Writes `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=`
+    /// into `auth`, cleared and sized for the whole value: the signature's
+    /// 64 digits are all that is left to add.
+    pub(crate) fn write_authorization_head(
         &self,
         credentials: &Credentials,
         scope: &CredentialScope<'_>,
-        plan: &Plan<'_>,
-        signature: &Signature,
+        signed: SignedList<'_, '_>,
         auth: &mut Vec<u8>,
     ) {
-        let mut signed_len = CountSink::default();
-        plan.write_signed_headers(&mut signed_len);
+        let signed_len = match signed {
+            SignedList::Plan(plan) => {
+                let mut count = CountSink::default();
+                plan.write_signed_headers(&mut count);
+                count.0
+            }
+            SignedList::Bytes(list) => list.len(),
+        };
         let len = ALGORITHM.len()
             + 12
             + credentials.access_key_id().len()
@@ -269,7 +298,7 @@ impl Signer {
             + self.service.as_str().len()
             + 13
             + 16
-            + signed_len.0
+            + signed_len
             + 12
             + 64;
         auth.clear();
@@ -282,9 +311,11 @@ impl Signer {
         auth.put(b"/");
         scope.write_to(auth);
         auth.put(b", SignedHeaders=");
-        plan.write_signed_headers(auth);
+        match signed {
+            SignedList::Plan(plan) => plan.write_signed_headers(auth),
+            SignedList::Bytes(list) => auth.put(list),
+        }
         auth.put(b", Signature=");
-        auth.put(signature.as_str().as_bytes());
     }
 
     /// The canonical request that [`Signer::sign`] would sign at `now`.
@@ -295,21 +326,18 @@ impl Signer {
         now: SystemTime,
     ) -> Result<CanonicalRequest, Error> {
         let date = AmzDate::from_system_time(now)?;
-        self.with_header_plan(
-            &self.credentials,
-            request,
-            date.as_bytes(),
-            payload.as_str(),
-            |plan| CanonicalRequest::from_plan(plan, &self.settings),
-        )
+        let token = signed_token(&self.settings, &self.credentials).map(str::as_bytes);
+        self.with_header_plan(request, date.as_bytes(), payload.as_str(), token, |plan| {
+            CanonicalRequest::from_plan(plan, &self.settings)
+        })
     }
 }
 
 /// The headers signing adds and signs, in the order they are added.
 fn header_additions<'a>(
     settings: &Settings,
-    credentials: &'a Credentials,
     date: &'a [u8],
+    token: Option<&'a [u8]>,
     payload: &'a [u8],
     buf: &'a mut [(&'static str, &'a [u8]); 3],
 ) -> &'a [(&'static str, &'a [u8])] {
@@ -321,15 +349,22 @@ fn header_additions<'a>(
         }
     };
     push(X_AMZ_DATE, date);
-    if let (Some(token), SessionTokenMode::Signed) =
-        (credentials.session_token(), settings.session_token)
-    {
-        push(X_AMZ_SECURITY_TOKEN, token.as_bytes());
+    if let Some(token) = token {
+        push(X_AMZ_SECURITY_TOKEN, token);
     }
     if settings.content_sha256 == ContentSha256Header::Include {
         push(X_AMZ_CONTENT_SHA256, payload);
     }
     buf.get(..n).unwrap_or(&[])
+}
+
+/// Where the signed-headers list of an `authorization` value comes from.
+#[derive(Clone, Copy)]
+pub(crate) enum SignedList<'p, 'a> {
+    /// Written from a plan.
+    Plan(&'p Plan<'a>),
+    /// Written before (a template's).
+    Bytes(&'p [u8]),
 }
 
 /// The credentials are [`ZeroizeOnDrop`](zeroize::ZeroizeOnDrop), and the

@@ -27,6 +27,11 @@ impl Signature {
         Some(Self(out))
     }
 
+    /// The hex digits as bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+
     /// The hex text.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("")

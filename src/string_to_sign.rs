@@ -83,7 +83,7 @@ impl<'a> StringToSign<'a> {
         sink.put(b"\n");
         self.scope.write_to(sink);
         sink.put(b"\n");
-        sink.put(self.hash.as_str().as_bytes());
+        sink.put(self.hash.as_bytes());
     }
 }
 

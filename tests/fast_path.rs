@@ -59,10 +59,10 @@ fn all_paths_agree(
     now: SystemTime,
     buf: &mut AuthorizationBuf,
 ) -> Option<(Signature, String)> {
-    let staged = staged(signer, request, payload, now);
+    let plain = staged(signer, request, payload, now);
     let fast = signer.sign_into(request, payload, now, buf);
     let default = signer.signing_output(request, payload, now);
-    match (staged, fast, default) {
+    match (plain, fast, default) {
         (Ok((sig, auth)), Ok(fast_sig), Ok(output)) => {
             assert_eq!(fast_sig, sig, "sign_into and the staged path differ");
             assert_eq!(buf.signature(), Some(&sig));
@@ -83,6 +83,23 @@ fn all_paths_agree(
             );
             let prepared_headers: Vec<(&str, &str)> = other.headers().collect();
             assert_eq!(prepared_headers, default_headers, "prepared headers differ");
+            // Signed twice in a row, the shape is now this thread's template:
+            // the next signings come from it, at another time and payload too.
+            let again = signer.signing_output(request, payload, now).unwrap();
+            assert_eq!(
+                again.authorization(),
+                auth,
+                "template authorization differs"
+            );
+            let later = now + Duration::from_secs(86_400 + 61);
+            let other_payload = PayloadHash::of(b"another body");
+            if let Ok((later_sig, later_auth)) = staged(signer, request, &other_payload, later) {
+                let out = signer
+                    .signing_output(request, &other_payload, later)
+                    .unwrap();
+                assert_eq!(out.signature(), &later_sig, "template signature differs");
+                assert_eq!(out.authorization(), later_auth);
+            }
             Some((sig, auth))
         }
         (Err(a), Err(b), Err(c)) => {

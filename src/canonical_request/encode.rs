@@ -50,13 +50,13 @@ pub(crate) fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
 pub(crate) fn check_wire_text(bytes: &[u8]) -> Result<(), &'static str> {
     // Most text has no escape and no control character: one pass that the
     // compiler can vectorize settles it.
-    if bytes
-        .iter()
-        .fold(true, |ok, &b| ok & (b >= 0x20) & (b != 0x7f))
-    {
+    let (plain, escapes) = bytes.iter().fold((true, false), |(ok, pct), &b| {
+        (ok & (b >= 0x20) & (b != 0x7f), pct | (b == b'%'))
+    });
+    if plain {
         // No control character: only the escapes are left to check.
         let valid = |piece: &[u8]| matches!(piece, [hi, lo, ..] if hex_value(*hi).is_some() && hex_value(*lo).is_some());
-        if bytes.split(|&b| b == b'%').skip(1).all(valid) {
+        if !escapes || bytes.split(|&b| b == b'%').skip(1).all(valid) {
             return Ok(());
         }
         return Err("a '%' is not followed by two hexadecimal digits");

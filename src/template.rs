@@ -1,0 +1,470 @@
+//! A canonical request rendered once, with marks where the signing time, the
+//! payload hash and the session token go, and the SHA-256 state of its
+//! beginning (up to the first mark) kept.
+//!
+//! Signing a request of the same shape (method, URI, headers and settings)
+//! then hashes only the rest: [`PreparedRequest`](crate::PreparedRequest)
+//! holds one explicitly, and the default path keeps one per thread for the
+//! last shape it signed twice in a row ([`sign_by_memo`], [`learn`]).
+//! Either way the digest is byte for byte the one of the full canonical
+//! request: the same writer renders both, and the marks are replaced by the
+//! same bytes signing would have written there.
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::payload::PayloadHash;
+use crate::request::{HeaderSource, SignableRequest};
+use crate::scope::AmzDate;
+use crate::settings::{
+    ContentSha256Header, HeaderPolicy, PathNormalization, SessionTokenMode, Settings, UriEncoding,
+};
+use crate::sha256::Sha256;
+use crate::sign::Signer;
+use crate::sink::Sink;
+
+/// Stands for the signing time while the canonical request is rendered.
+/// NUL never appears in canonical text (header values holding it are
+/// refused; the path and query are percent-encoded).
+pub(crate) const DATE_MARK: &[u8] = b"\0d\0";
+/// Stands for the payload hash (on the payload line, and in
+/// `x-amz-content-sha256` when it is signed).
+pub(crate) const PAYLOAD_MARK: &str = "\0p\0";
+/// Stands for the session token (in `x-amz-security-token` when it is
+/// signed), so that no template holds a secret.
+pub(crate) const TOKEN_MARK: &[u8] = b"\0t\0";
+
+const MARK_LEN: usize = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Text(usize, usize),
+    Date,
+    Payload,
+    Token,
+}
+
+/// A rendered canonical request with marks; see the module documentation.
+#[derive(Clone)]
+pub(crate) struct Template {
+    /// SHA-256 of the canonical request up to the first mark.
+    prefix: Sha256,
+    /// The rest: its unchanging text, and where the marks were.
+    text: Vec<u8>,
+    parts: Vec<Part>,
+    signed_headers: Vec<u8>,
+}
+
+impl Template {
+    pub(crate) fn empty() -> Self {
+        Self {
+            prefix: Sha256::new(),
+            text: Vec::new(),
+            parts: Vec::new(),
+            signed_headers: Vec::new(),
+        }
+    }
+
+    /// Renders the template for `request` as `signer` signs it with
+    /// `credentials`. `Ok(false)` when the rendered text does not hold
+    /// exactly the marks expected (then the template must not be used).
+    pub(crate) fn render(
+        &mut self,
+        signer: &Signer,
+        credentials: &Credentials,
+        request: &SignableRequest<'_>,
+        scratch: &mut Vec<u8>,
+    ) -> Result<bool, Error> {
+        let token = signed_token(signer.settings(), credentials).map(|_| TOKEN_MARK);
+        scratch.clear();
+        self.signed_headers.clear();
+        signer.with_header_plan(request, DATE_MARK, PAYLOAD_MARK, token, |plan| {
+            plan.write(scratch, signer.settings());
+            plan.write_signed_headers(&mut self.signed_headers);
+        })?;
+        let counts = self.split(scratch);
+        let payloads = match signer.settings().content_sha256 {
+            ContentSha256Header::Include => 2,
+            ContentSha256Header::Omit => 1,
+        };
+        Ok(counts == [1, payloads, usize::from(token.is_some())])
+    }
+
+    /// Splits rendered text at the marks; returns how many of each (date,
+    /// payload, token) it found.
+    fn split(&mut self, rendered: &[u8]) -> [usize; 3] {
+        self.text.clear();
+        self.parts.clear();
+        self.prefix = Sha256::new();
+        let mut counts = [0usize; 3];
+        let mut prefix_end = None;
+        let mut start = 0;
+        let mut i = 0;
+        while i < rendered.len() {
+            let rest = rendered.get(i..).unwrap_or(&[]);
+            let (part, slot) = if rest.starts_with(DATE_MARK) {
+                (Part::Date, 0)
+            } else if rest.starts_with(PAYLOAD_MARK.as_bytes()) {
+                (Part::Payload, 1)
+            } else if rest.starts_with(TOKEN_MARK) {
+                (Part::Token, 2)
+            } else {
+                i += 1;
+                continue;
+            };
+            if let Some(c) = counts.get_mut(slot) {
+                *c += 1;
+            }
+            if prefix_end.is_none() {
+                prefix_end = Some(i);
+            } else {
+                self.literal(rendered, start..i);
+            }
+            self.parts.push(part);
+            i += MARK_LEN;
+            start = i;
+        }
+        let prefix_end = match prefix_end {
+            Some(end) => {
+                self.literal(rendered, start..rendered.len());
+                end
+            }
+            None => rendered.len(),
+        };
+        self.prefix.put(rendered.get(..prefix_end).unwrap_or(&[]));
+        counts
+    }
+
+    fn literal(&mut self, rendered: &[u8], range: Range<usize>) {
+        if let Some(bytes) = rendered.get(range).filter(|b| !b.is_empty()) {
+            let from = self.text.len();
+            self.text.extend_from_slice(bytes);
+            self.parts.push(Part::Text(from, self.text.len()));
+        }
+    }
+
+    /// SHA-256 of the canonical request for these values.
+    pub(crate) fn digest(&self, date: &AmzDate, payload: &PayloadHash, token: &[u8]) -> [u8; 32] {
+        let mut hash = self.prefix.clone();
+        for part in &self.parts {
+            match *part {
+                Part::Text(from, to) => hash.put(self.text.get(from..to).unwrap_or(&[])),
+                Part::Date => hash.put(date.as_bytes()),
+                Part::Payload => hash.put(payload.as_bytes()),
+                Part::Token => hash.put(token),
+            }
+        }
+        hash.finish()
+    }
+
+    /// The signed-headers list.
+    pub(crate) fn signed_headers(&self) -> &[u8] {
+        &self.signed_headers
+    }
+}
+
+/// The session token when signing adds and signs it.
+pub(crate) fn signed_token<'c>(
+    settings: &Settings,
+    credentials: &'c Credentials,
+) -> Option<&'c str> {
+    match settings.session_token {
+        SessionTokenMode::Signed => credentials.session_token(),
+        SessionTokenMode::AddedAfterSigning => None,
+    }
+}
+
+/// Writes everything a canonical request with marks depends on, each piece
+/// length-prefixed, so that two requests write the same bytes exactly when
+/// they render the same template.
+fn write_shape(
+    sink: &mut impl Sink,
+    settings: &Settings,
+    token: bool,
+    request: &SignableRequest<'_>,
+) {
+    let flags = [
+        match settings.path_normalization {
+            PathNormalization::Enabled => 1,
+            PathNormalization::Disabled => 2,
+        },
+        match settings.uri_encoding {
+            UriEncoding::Double => 1,
+            UriEncoding::Single => 2,
+        },
+        match settings.content_sha256 {
+            ContentSha256Header::Omit => 1,
+            ContentSha256Header::Include => 2,
+        },
+        match settings.header_policy {
+            HeaderPolicy::AllExceptNeverSigned => 1,
+            HeaderPolicy::AllowList => 2,
+        },
+        u8::from(token),
+    ];
+    sink.put(&flags);
+    let mut piece = |bytes: &[u8]| {
+        sink.put(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
+        sink.put(bytes);
+    };
+    piece(request.method().as_bytes());
+    piece(request.path().as_bytes());
+    piece(request.query().as_bytes());
+    match request.host() {
+        Some(host) => {
+            piece(b"h");
+            piece(host.as_bytes());
+        }
+        None => piece(b""),
+    }
+    match request.headers {
+        HeaderSource::Map(map) => {
+            piece(b"map");
+            for (name, value) in map {
+                piece(name.as_str().as_bytes());
+                piece(value.as_bytes());
+            }
+        }
+        HeaderSource::List(list) => {
+            piece(b"list");
+            for (name, value) in list {
+                piece(name.as_bytes());
+                piece(value);
+            }
+        }
+    }
+}
+
+/// Compares what is written with bytes written before.
+struct SameAs<'a> {
+    expected: &'a [u8],
+    at: usize,
+    same: bool,
+}
+
+impl Sink for SameAs<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.at + bytes.len();
+        self.same &= match self.expected.get(self.at..end) {
+            // Lengths and short pieces: a few compares beat a call.
+            Some(e) if bytes.len() <= 16 => {
+                e.iter().zip(bytes).fold(true, |s, (a, b)| s & (a == b))
+            }
+            Some(e) => e == bytes,
+            None => false,
+        };
+        self.at = end;
+    }
+}
+
+fn same_shape(
+    expected: &[u8],
+    settings: &Settings,
+    token: bool,
+    request: &SignableRequest<'_>,
+) -> bool {
+    let mut cmp = SameAs {
+        expected,
+        at: 0,
+        same: true,
+    };
+    write_shape(&mut cmp, settings, token, request);
+    cmp.same && cmp.at == expected.len()
+}
+
+/// The default path's per-thread memo: the template of the last shape
+/// signed twice in a row, and the shape of the last request that missed.
+struct Memo {
+    /// The shape `template` is for; empty when there is none.
+    shape: Vec<u8>,
+    template: Template,
+    /// The shape of the last request that did not match.
+    candidate: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+thread_local! {
+    static MEMO: RefCell<Option<Memo>> = const { RefCell::new(None) };
+}
+
+/// The digest of the canonical request for `request`, from the memo when it
+/// holds the request's shape.
+pub(crate) fn digest_by_memo(
+    signer: &Signer,
+    credentials: &Credentials,
+    request: &SignableRequest<'_>,
+    payload: &PayloadHash,
+    date: &AmzDate,
+    signed_headers: &mut dyn FnMut(&[u8]),
+) -> Option<[u8; 32]> {
+    let token = signed_token(signer.settings(), credentials);
+    MEMO.try_with(|cell| {
+        let memo = cell.try_borrow().ok()?;
+        let memo = memo.as_ref()?;
+        if memo.shape.is_empty()
+            || !same_shape(&memo.shape, signer.settings(), token.is_some(), request)
+        {
+            return None;
+        }
+        signed_headers(memo.template.signed_headers());
+        let token = token.unwrap_or_default().as_bytes();
+        Some(memo.template.digest(date, payload, token))
+    })
+    .ok()
+    .flatten()
+}
+
+/// Notes a request that the memo did not hold (and that signed without
+/// error): the second time in a row a shape is seen, its template is
+/// rendered and kept.
+pub(crate) fn learn(signer: &Signer, credentials: &Credentials, request: &SignableRequest<'_>) {
+    let token = signed_token(signer.settings(), credentials).is_some();
+    let _ = MEMO.try_with(|cell| {
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return;
+        };
+        let memo = slot.get_or_insert_with(|| Memo {
+            shape: Vec::new(),
+            template: Template::empty(),
+            candidate: Vec::new(),
+            scratch: Vec::new(),
+        });
+        if !memo.candidate.is_empty()
+            && same_shape(&memo.candidate, signer.settings(), token, request)
+        {
+            let rendered = memo
+                .template
+                .render(signer, credentials, request, &mut memo.scratch);
+            memo.shape.clear();
+            if let Ok(true) = rendered {
+                std::mem::swap(&mut memo.shape, &mut memo.candidate);
+            }
+            memo.candidate.clear();
+        } else {
+            memo.candidate.clear();
+            write_shape(&mut memo.candidate, signer.settings(), token, request);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_the_marks() {
+        let mut t = Template::empty();
+        let rendered =
+            b"GET\n/\n\nhost:h\nx-amz-date:\0d\0\nx-amz-security-token:\0t\0\n\nhost;x-amz-date\n\0p\0";
+        assert_eq!(t.split(rendered), [1, 1, 1]);
+        assert_eq!(t.text, b"\nx-amz-security-token:\n\nhost;x-amz-date\n");
+        assert_eq!(
+            t.parts,
+            [
+                Part::Date,
+                Part::Text(0, 22),
+                Part::Token,
+                Part::Text(22, t.text.len()),
+                Part::Payload
+            ]
+        );
+        let mut full = Sha256::new();
+        full.put(b"GET\n/\n\nhost:h\nx-amz-date:");
+        let date = AmzDate::parse("20150830T123600Z").unwrap();
+        full.put(date.as_bytes());
+        full.put(b"\nx-amz-security-token:tok\n\nhost;x-amz-date\n");
+        full.put(PayloadHash::empty().as_str().as_bytes());
+        assert_eq!(
+            t.digest(&date, &PayloadHash::empty(), b"tok"),
+            full.finish()
+        );
+        assert_eq!(t.split(b"no marks"), [0, 0, 0]);
+        assert!(t.parts.is_empty());
+    }
+
+    #[test]
+    fn shapes_differ_when_any_input_differs() {
+        let settings = Settings::default();
+        let h1: &[(&str, &[u8])] = &[("a", b"1"), ("b", b"2")];
+        let h2: &[(&str, &[u8])] = &[("a", b"12")];
+        let h3: &[(&str, &[u8])] = &[("a", b"1"), ("b", b"2 ")];
+        let base = SignableRequest::new("GET", "https://h/p?q", h1).unwrap();
+        let mut shape = Vec::new();
+        write_shape(&mut shape, &settings, false, &base);
+        assert!(same_shape(&shape, &settings, false, &base));
+        assert!(!same_shape(&shape, &settings, true, &base));
+        assert!(!same_shape(&shape, &Settings::s3(), false, &base));
+        for other in [
+            SignableRequest::new("GET", "https://h/p?q", h2).unwrap(),
+            SignableRequest::new("GET", "https://h/p?q", h3).unwrap(),
+            SignableRequest::new("PUT", "https://h/p?q", h1).unwrap(),
+            SignableRequest::new("GET", "https://h/pq", h1).unwrap(),
+            SignableRequest::new("GET", "https://h/p?", h1).unwrap(),
+            SignableRequest::new("GET", "https://hh/p?q", h1).unwrap(),
+            SignableRequest::new("GET", "/p?q", h1).unwrap(),
+            SignableRequest::new("GET", "https://h/p?q", &h1[..1]).unwrap(),
+        ] {
+            assert!(!same_shape(&shape, &settings, false, &other));
+        }
+    }
+
+    fn memo_shape_len() -> usize {
+        MEMO.with(|m| m.borrow().as_ref().map_or(0, |m| m.shape.len()))
+    }
+
+    /// The memo is filled on the second signing of a shape and used from
+    /// the third; what it signs is what the plain staged path signs, for
+    /// other times, payloads and tokens than the ones it was learned with.
+    #[test]
+    fn memo_signs_as_the_staged_path() {
+        use crate::{AuthorizationBuf, StringToSign};
+        use std::time::{Duration, UNIX_EPOCH};
+        let headers: &[(&str, &[u8])] = &[("Content-Type", b"a/b"), ("X-Amz-Meta-K", b" v  w ")];
+        let request =
+            SignableRequest::new("POST", "https://h.example/p/../q?b=2&a=1", headers).unwrap();
+        let plain = Credentials::new("AKID", "secret").unwrap();
+        let temporary = Credentials::with_session_token("AKID", "secret", "tok1", None).unwrap();
+        let other_token = Credentials::with_session_token("AKID", "secret", "tok2", None).unwrap();
+        for settings in [Settings::default(), Settings::s3()] {
+            let signer = Signer::new(temporary.clone(), "us-east-1", "svc")
+                .unwrap()
+                .with_settings(settings);
+            let mut buf = AuthorizationBuf::new();
+            let t0 = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+            signer
+                .sign_into(&request, &PayloadHash::empty(), t0, &mut buf)
+                .unwrap();
+            signer
+                .sign_into(&request, &PayloadHash::empty(), t0, &mut buf)
+                .unwrap();
+            assert!(memo_shape_len() > 0, "the second signing learns the shape");
+            for (i, creds) in [&temporary, &other_token, &plain, &temporary]
+                .into_iter()
+                .enumerate()
+            {
+                let now = t0 + Duration::from_secs(86_400 * i as u64 + 17);
+                let payload = PayloadHash::of(&[i as u8; 3]);
+                let expected = {
+                    let with = Signer::new(creds.clone(), "us-east-1", "svc")
+                        .unwrap()
+                        .with_settings(settings);
+                    let creq = with.canonical_request(&request, &payload, now).unwrap();
+                    let date = AmzDate::from_system_time(now).unwrap();
+                    with.signing_key(&date)
+                        .sign(&StringToSign::new(with.scope(&date), &creq))
+                };
+                let got = signer
+                    .signing_output_with(creds, &request, &payload, now)
+                    .unwrap();
+                assert_eq!(
+                    got.signature(),
+                    &expected,
+                    "settings {settings:?}, credentials {i}"
+                );
+            }
+        }
+    }
+}
