@@ -401,13 +401,12 @@ impl Signer {
             if key == "X-Amz-Security-Token" && !token_signed {
                 continue;
             }
-            // The values are already encoded: as wire text they decode and
-            // encode back to the same canonical form.
+            // The values were written encoded, which is their canonical form.
             let value = text
                 .get(start..end)
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .unwrap_or("");
-            extra.push(Param::new(key, value, true));
+            extra.push(Param::canonical(key, value));
         }
         plan.collect_params(request, extra.as_slice())?;
         if let Some(clash) = request

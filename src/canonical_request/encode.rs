@@ -1,26 +1,56 @@
 //! Percent-encoding as SigV4 defines it: every byte except the unreserved
 //! characters `A-Z a-z 0-9 - _ . ~` becomes `%XX` with upper-case hex.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-
 use crate::sink::Sink;
 
+/// Which bytes stay bare.
+#[derive(Clone, Copy)]
+pub(crate) enum Set {
+    /// The unreserved characters only: for query keys and values.
+    Component,
+    /// The unreserved characters and '/': for paths.
+    Path,
+}
+
+/// For each byte: 1 if it is unreserved, 2 if it is '/', 0 otherwise.
+// Evaluated at compile time: an index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
+const BARE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.' || c == b'~' {
+            t[b] = 1;
+        }
+        b += 1;
+    }
+    t[b'/' as usize] = 2;
+    t
+};
+
 /// Everything but the unreserved characters.
-pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+pub(crate) const COMPONENT: Set = Set::Component;
 
 /// As [`COMPONENT`], but '/' stays bare: for paths.
-pub(crate) const PATH: &AsciiSet = &COMPONENT.remove(b'/');
+pub(crate) const PATH: Set = Set::Path;
 
-/// Writes `bytes` percent-encoded with `set`.
-#[inline]
-pub(crate) fn encode(sink: &mut impl Sink, bytes: &[u8], set: &'static AsciiSet) {
-    for chunk in percent_encoding::percent_encode(bytes, set) {
-        sink.put(chunk.as_bytes());
+/// Writes `bytes` percent-encoded: runs of bare bytes as they are, every
+/// other byte as `%XX` with upper-case hex.
+pub(crate) fn encode(sink: &mut impl Sink, bytes: &[u8], set: Set) {
+    let bare_mask = match set {
+        Set::Component => 1,
+        Set::Path => 3,
+    };
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if BARE.get(usize::from(b)).copied().unwrap_or(0) & bare_mask == 0 {
+            sink.put(bytes.get(start..i).unwrap_or(&[]));
+            sink.put(percent_encoding::percent_encode_byte(b).as_bytes());
+            start = i + 1;
+        }
     }
+    sink.put(bytes.get(start..).unwrap_or(&[]));
 }
 
 /// The value of an ASCII hex digit.
@@ -203,6 +233,26 @@ mod tests {
         assert_eq!(canon("%41%2b", true), "A%2B");
         assert_eq!(canon("%41", false), "%2541");
         assert_eq!(canon("ሴ", true), "%E1%88%B4");
+    }
+
+    /// Every byte, bare or escaped, against the definition of the
+    /// unreserved characters.
+    #[test]
+    fn encodes_every_byte() {
+        for b in 0..=255u8 {
+            let unreserved = b.is_ascii_alphanumeric() || b"-_.~".contains(&b);
+            let escaped = format!("%{b:02X}");
+            for (set, bare) in [(COMPONENT, unreserved), (PATH, unreserved || b == b'/')] {
+                let mut out = Vec::new();
+                encode(&mut out, &[b'a', b, b'z'], set);
+                let middle = if bare {
+                    (b as char).to_string()
+                } else {
+                    escaped.clone()
+                };
+                assert_eq!(out, format!("a{middle}z").into_bytes(), "byte {b}");
+            }
+        }
     }
 
     #[test]

@@ -31,6 +31,19 @@ impl<'a> Param<'a> {
         }
     }
 
+    /// A parameter whose key and value are already in canonical form (as
+    /// written by [`encode`](super::encode::encode)): written as they are.
+    pub(crate) fn canonical(key: &'a str, value: &'a str) -> Self {
+        Self {
+            key,
+            value,
+            // Decoding canonical text and encoding it again gives it back,
+            // so comparing it as wire text is comparing it as it is.
+            wire: true,
+            plain: (true, true),
+        }
+    }
+
     fn canonical_cmp(&self, other: &Self) -> Ordering {
         let keys = if self.plain.0 && other.plain.0 {
             self.key.cmp(other.key)
