@@ -2,6 +2,7 @@
 //!
 //! See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-string-to-sign>.
 
+use std::cell::Cell;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -34,6 +35,22 @@ impl AmzDate {
 
     /// The signing time for whole seconds since the Unix epoch.
     pub fn from_unix_seconds(secs: u64) -> Result<Self, Error> {
+        thread_local! {
+            /// The last date made on this thread: callers that sign at high
+            /// rates ask for the same second many times.
+            static LAST: Cell<Option<AmzDate>> = const { Cell::new(None) };
+        }
+        if let Ok(Some(last)) = LAST.try_with(Cell::get) {
+            if last.unix == secs {
+                return Ok(last);
+            }
+        }
+        let date = Self::compute(secs)?;
+        let _ = LAST.try_with(|last| last.set(Some(date)));
+        Ok(date)
+    }
+
+    fn compute(secs: u64) -> Result<Self, Error> {
         if secs > MAX_UNIX_SECONDS {
             return Err(Error::TimeOutOfRange {
                 reason: "it is after 9999-12-31T23:59:59Z",

@@ -1,6 +1,7 @@
 //! Header signing and the [`Signer`] that holds what does not change
 //! between requests.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::time::SystemTime;
 
@@ -446,8 +447,7 @@ impl SigningOutput {
         if let Some(token) = self.security_token {
             headers.insert(HeaderName::from_static(X_AMZ_SECURITY_TOKEN), token);
         }
-        let date =
-            HeaderValue::from_bytes(self.amz_date.as_bytes()).map_err(|_| invalid(X_AMZ_DATE))?;
+        let date = date_header(&self.amz_date).ok_or_else(|| invalid(X_AMZ_DATE))?;
         headers.insert(HeaderName::from_static(X_AMZ_DATE), date);
         if let Some(payload) = self.content_sha256 {
             let v = HeaderValue::from_str(payload.as_str())
@@ -461,6 +461,33 @@ impl SigningOutput {
         headers.insert(http::header::AUTHORIZATION, auth);
         Ok(())
     }
+}
+
+/// The `x-amz-date` value for a date: the last one made on this thread is
+/// shared (a header value clones without copying), since callers that sign
+/// at high rates sign many requests in the same second.
+fn date_header(date: &AmzDate) -> Option<HeaderValue> {
+    thread_local! {
+        static LAST: RefCell<Option<(AmzDate, HeaderValue)>> = const { RefCell::new(None) };
+    }
+    let cached = LAST
+        .try_with(|last| {
+            let last = last.try_borrow().ok()?;
+            let (d, value) = last.as_ref()?;
+            (d == date).then(|| value.clone())
+        })
+        .ok()
+        .flatten();
+    if cached.is_some() {
+        return cached;
+    }
+    let value = HeaderValue::from_bytes(date.as_bytes()).ok()?;
+    let _ = LAST.try_with(|last| {
+        if let Ok(mut last) = last.try_borrow_mut() {
+            *last = Some((*date, value.clone()));
+        }
+    });
+    Some(value)
 }
 
 impl fmt::Debug for SigningOutput {
