@@ -172,29 +172,26 @@ struct Layout {
 }
 
 /// Writes the parameters that presigning signs (all but the signature),
-/// `name=value&` each, values encoded; records their ranges when `layout`
-/// is given (`sink` must then be the buffer itself).
-#[allow(clippy::too_many_arguments)]
-fn write_auth_params<S: Sink + AsLen>(
-    sink: &mut S,
-    mut layout: Option<&mut Layout>,
+/// `name=value&` each, values encoded, into `sink`; records their ranges in
+/// `layout`.
+fn write_auth_params(
+    sink: &mut Vec<u8>,
+    layout: &mut Layout,
     credentials: &Credentials,
     scope: &CredentialScope<'_>,
     signed_headers: &crate::canonical_request::headers::Fields<'_>,
     expires: u64,
 ) {
-    let mut param = |sink: &mut S, name: &'static str, value: &dyn Fn(&mut S)| {
+    let mut param = |sink: &mut Vec<u8>, name: &'static str, value: &dyn Fn(&mut Vec<u8>)| {
         sink.put(name.as_bytes());
         sink.put(b"=");
         let start = sink.len();
         value(sink);
         let end = sink.len();
         sink.put(b"&");
-        if let Some(l) = layout.as_deref_mut() {
-            if let Some(slot) = l.params.get_mut(l.count) {
-                *slot = (name, start, end);
-                l.count += 1;
-            }
+        if let Some(slot) = layout.params.get_mut(layout.count) {
+            *slot = (name, start, end);
+            layout.count += 1;
         }
     };
     param(sink, "X-Amz-Algorithm", &|s| s.put(ALGORITHM.as_bytes()));
@@ -214,23 +211,6 @@ fn write_auth_params<S: Sink + AsLen>(
         param(sink, "X-Amz-Security-Token", &|s| {
             encode(s, token.as_bytes(), COMPONENT);
         });
-    }
-}
-
-/// A sink that knows how much it holds.
-trait AsLen: Sink {
-    fn len(&self) -> usize;
-}
-
-impl AsLen for Vec<u8> {
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-}
-
-impl AsLen for CountSink {
-    fn len(&self) -> usize {
-        self.0
     }
 }
 
@@ -378,17 +358,18 @@ impl Signer {
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, self.settings(), &additions)?;
 
-        // The parameters, encoded, in one buffer sized for the signature too.
-        let mut size = CountSink::default();
-        write_auth_params(&mut size, None, credentials, &scope, plan.fields(), secs);
-        let mut text = Vec::with_capacity(size.0 + SIGNATURE_PARAM.len() + 64);
+        // The parameters, encoded, in one buffer with room for the signature
+        // too: encoding at most triples the token, and the other values are
+        // short.
+        let token_room = credentials.session_token().map_or(0, |t| 3 * t.len());
+        let mut text = Vec::with_capacity(384 + token_room + 3 * signed_len(&plan));
         let mut layout = Layout {
             params: [("", 0, 0); 7],
             count: 0,
         };
         write_auth_params(
             &mut text,
-            Some(&mut layout),
+            &mut layout,
             credentials,
             &scope,
             plan.fields(),
@@ -424,6 +405,13 @@ impl Signer {
         drop(extra);
         Ok((out, Prepared { text, layout, date }))
     }
+}
+
+/// The length of the signed-headers list.
+fn signed_len(plan: &Plan<'_>) -> usize {
+    let mut count = CountSink::default();
+    plan.write_signed_headers(&mut count);
+    count.0
 }
 
 struct Prepared {

@@ -208,6 +208,13 @@ pub(crate) fn host_for_signing<'a>(
     authority: &'a str,
     scheme: Option<&str>,
 ) -> Result<&'a str, Error> {
+    // The common authority, a bare host name, settled in one pass.
+    let (plain, special) = authority.bytes().fold((true, false), |(ok, sp), b| {
+        (ok & host_byte(b), sp | matches!(b, b'@' | b':' | b'['))
+    });
+    if plain && !special && !authority.is_empty() {
+        return Ok(authority);
+    }
     let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     // User info may hold a password: the error shows the host and port only.
     let bad = |reason| Error::InvalidHost {
