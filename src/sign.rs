@@ -445,14 +445,14 @@ impl SigningOutput {
             + usize::from(self.content_sha256.is_some());
         let _ = headers.try_reserve(adding);
         if let Some(token) = self.security_token {
-            headers.insert(HeaderName::from_static(X_AMZ_SECURITY_TOKEN), token);
+            headers.insert(const { HeaderName::from_static(X_AMZ_SECURITY_TOKEN) }, token);
         }
         let date = date_header(&self.amz_date).ok_or_else(|| invalid(X_AMZ_DATE))?;
-        headers.insert(HeaderName::from_static(X_AMZ_DATE), date);
+        headers.insert(const { HeaderName::from_static(X_AMZ_DATE) }, date);
         if let Some(payload) = self.content_sha256 {
             let v = HeaderValue::from_str(payload.as_str())
                 .map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
-            headers.insert(HeaderName::from_static(X_AMZ_CONTENT_SHA256), v);
+            headers.insert(const { HeaderName::from_static(X_AMZ_CONTENT_SHA256) }, v);
         }
         // Takes the buffer over without copying it.
         let mut auth =
