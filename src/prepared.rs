@@ -98,9 +98,11 @@ impl PreparedRequest<'_> {
             SignedList::Bytes(self.template.signed_headers()),
             auth,
         );
-        let signature = signer
-            .signing_key(&date)
-            .sign(&StringToSign::from_digest(scope, &digest));
+        let signature = signer.sign_string(
+            credentials,
+            &date,
+            &StringToSign::from_digest(scope, &digest),
+        );
         auth.extend_from_slice(signature.as_bytes());
         out.finish(signer, payload, date, signature);
         Ok(signature)

@@ -281,9 +281,7 @@ impl Signer {
         )?;
         let date = prepared.date;
         let string_to_sign = StringToSign::from_digest(self.scope(&date), &digest);
-        let signature = self
-            .signing_key_for(credentials, &date)
-            .sign(&string_to_sign);
+        let signature = self.sign_string(credentials, &date, &string_to_sign);
         let text = &mut prepared.text;
         text.put(SIGNATURE_PARAM.as_bytes());
         let start = text.len();

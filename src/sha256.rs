@@ -177,10 +177,10 @@ impl HmacKey {
     }
 
     /// A MAC under this key, ready for the message.
-    pub(crate) fn mac(&self) -> Mac {
+    pub(crate) fn mac(&self) -> Mac<'_> {
         Mac {
             inner: Sha256::resume(self.inner, 1),
-            outer: self.outer,
+            key: self,
         }
     }
 }
@@ -193,33 +193,33 @@ impl Drop for HmacKey {
 }
 
 /// An HMAC-SHA256 in progress.
-pub(crate) struct Mac {
+pub(crate) struct Mac<'k> {
     inner: Sha256,
-    outer: [u32; 8],
+    key: &'k HmacKey,
 }
 
-impl Mac {
+impl Mac<'_> {
+    /// The MAC. Compressing overwrites the copies of the keyed states.
     pub(crate) fn finish(mut self) -> [u8; 32] {
         let inner = self.inner.finish();
-        let mut outer = Sha256::resume(self.outer, 1);
+        let mut outer = Sha256::resume(self.key.outer, 1);
         outer.put(&inner);
         outer.finish()
     }
 }
 
-impl Sink for Mac {
+impl Sink for Mac<'_> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.inner.put(bytes);
     }
 }
 
-/// The copies of the keyed states are wiped; the block buffer holds only
-/// the message.
-impl Drop for Mac {
+/// A MAC dropped unfinished may still hold the keyed inner state: it is
+/// wiped. The block buffer holds only the message.
+impl Drop for Mac<'_> {
     fn drop(&mut self) {
         self.inner.state.zeroize();
-        self.outer.zeroize();
     }
 }
 
@@ -249,7 +249,8 @@ mod tests {
                 let mut reference = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
                 reference.update(msg);
                 let expected: [u8; 32] = reference.finalize().into_bytes().into();
-                let mut mac = HmacKey::new(key).mac();
+                let hmac_key = HmacKey::new(key);
+                let mut mac = hmac_key.mac();
                 for chunk in msg.chunks(29) {
                     mac.put(chunk);
                 }

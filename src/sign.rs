@@ -118,6 +118,23 @@ impl Signer {
             .get(credentials, fingerprint, date, &self.region, &self.service)
     }
 
+    /// Signs a string to sign with the key for `date`, from the cache.
+    pub(crate) fn sign_string(
+        &self,
+        credentials: &Credentials,
+        date: &AmzDate,
+        string_to_sign: &StringToSign<'_>,
+    ) -> Signature {
+        self.cache.sign(
+            credentials,
+            credentials.fingerprint(),
+            date,
+            &self.region,
+            &self.service,
+            string_to_sign,
+        )
+    }
+
     /// The credential scope for a date.
     pub fn scope<'a>(&'a self, date: &'a AmzDate) -> CredentialScope<'a> {
         CredentialScope::new(date, &self.region, &self.service)
@@ -233,9 +250,11 @@ impl Signer {
                 digest
             }
         };
-        let signature = self
-            .signing_key_for(credentials, date)
-            .sign(&StringToSign::from_digest(scope, &digest));
+        let signature = self.sign_string(
+            credentials,
+            date,
+            &StringToSign::from_digest(scope, &digest),
+        );
         auth.put(signature.as_bytes());
         Ok(signature)
     }
@@ -445,7 +464,10 @@ impl SigningOutput {
             + usize::from(self.content_sha256.is_some());
         let _ = headers.try_reserve(adding);
         if let Some(token) = self.security_token {
-            headers.insert(const { HeaderName::from_static(X_AMZ_SECURITY_TOKEN) }, token);
+            headers.insert(
+                const { HeaderName::from_static(X_AMZ_SECURITY_TOKEN) },
+                token,
+            );
         }
         let date = date_header(&self.amz_date).ok_or_else(|| invalid(X_AMZ_DATE))?;
         headers.insert(const { HeaderName::from_static(X_AMZ_DATE) }, date);

@@ -83,9 +83,7 @@ impl SigningKey {
 
     /// Signs a string to sign.
     pub fn sign(&self, string_to_sign: &StringToSign<'_>) -> Signature {
-        let mut mac = self.hmac.mac();
-        string_to_sign.write_to(&mut mac);
-        Signature::from_mac(&mac.finish())
+        sign_with(&self.hmac, string_to_sign)
     }
 
     /// HMAC-SHA256 of arbitrary bytes with this key (chunk and event
@@ -152,6 +150,12 @@ impl SigningKey {
     }
 }
 
+fn sign_with(hmac: &HmacKey, string_to_sign: &StringToSign<'_>) -> Signature {
+    let mut mac = hmac.mac();
+    string_to_sign.write_to(&mut mac);
+    Signature::from_mac(&mac.finish())
+}
+
 /// The key bytes are `Zeroizing`.
 impl zeroize::ZeroizeOnDrop for SigningKey {}
 
@@ -210,22 +214,82 @@ impl KeyCache {
         key
     }
 
+    /// Signs with the key for `date`: straight from the cached keyed
+    /// states when the cache holds them (the raw key is not read), else
+    /// with the key [`KeyCache::get`] gives.
+    pub(crate) fn sign(
+        &self,
+        credentials: &Credentials,
+        fingerprint: u64,
+        date: &AmzDate,
+        region: &Region,
+        service: &Service,
+        string_to_sign: &StringToSign<'_>,
+    ) -> Signature {
+        let day = date.day_number();
+        let cached = self.read_with(day, fingerprint, |words| {
+            let mut hmac = HmacKey {
+                inner: [0; 8],
+                outer: [0; 8],
+            };
+            let (inner_words, outer_words) = words
+                .get(4..)
+                .and_then(|w| w.split_at_checked(4))
+                .unwrap_or_default();
+            for (state, words) in [
+                (&mut hmac.inner, inner_words),
+                (&mut hmac.outer, outer_words),
+            ] {
+                for (pair, w) in state.chunks_exact_mut(2).zip(words) {
+                    let w = w.load(Ordering::Relaxed);
+                    if let [lo, hi] = pair {
+                        *lo = w as u32;
+                        *hi = (w >> 32) as u32;
+                    }
+                }
+            }
+            hmac
+        });
+        match cached {
+            Some(hmac) => sign_with(&hmac, string_to_sign),
+            None => self
+                .get(credentials, fingerprint, date, region, service)
+                .sign(string_to_sign),
+        }
+    }
+
     fn read(&self, day: u64, fingerprint: u64) -> Option<SigningKey> {
+        let words = self.read_with(day, fingerprint, |slots| {
+            let mut words = Zeroizing::new([0u64; WORDS]);
+            for (w, slot) in words.iter_mut().zip(slots) {
+                *w = slot.load(Ordering::Relaxed);
+            }
+            words
+        })?;
+        Some(SigningKey::from_words(&words))
+    }
+
+    /// Reads the entry with `load` when it is for `day` and `fingerprint`
+    /// and no write overlapped the read; what `load` made of a torn entry is
+    /// dropped (zeroized by its own `Drop`).
+    fn read_with<T>(
+        &self,
+        day: u64,
+        fingerprint: u64,
+        load: impl FnOnce(&[AtomicU64; WORDS]) -> T,
+    ) -> Option<T> {
         let s1 = self.seq.load(Ordering::Acquire);
         if s1 & 1 == 1 {
             return None;
         }
         let cached_day = self.day.load(Ordering::Relaxed);
         let cached_fp = self.fingerprint.load(Ordering::Relaxed);
-        let mut words = Zeroizing::new([0u64; WORDS]);
-        for (w, slot) in words.iter_mut().zip(&self.key) {
-            *w = slot.load(Ordering::Relaxed);
-        }
+        let value = load(&self.key);
         fence(Ordering::Acquire);
         if self.seq.load(Ordering::Relaxed) != s1 || cached_day != day || cached_fp != fingerprint {
             return None;
         }
-        Some(SigningKey::from_words(&words))
+        Some(value)
     }
 
     fn write(&self, day: u64, fingerprint: u64, key: &SigningKey) {
