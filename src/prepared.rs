@@ -13,7 +13,7 @@ use crate::scope::AmzDate;
 use crate::sign::{SignedList, Signer};
 use crate::signature::Signature;
 use crate::string_to_sign::StringToSign;
-use crate::template::{Template, signed_token};
+use crate::template::{Template, TokenText, signed_token};
 
 /// A request whose method, URI and headers stay the same from one signing
 /// to the next, only the time and the payload changing: a remote-write
@@ -89,7 +89,9 @@ impl PreparedRequest<'_> {
         let credentials = signer.credentials();
         let date = AmzDate::from_system_time(now)?;
         let token = signed_token(signer.settings(), credentials).unwrap_or_default();
-        let digest = self.template.digest(&date, payload, token.as_bytes());
+        let digest = self
+            .template
+            .digest(&date, payload, TokenText::Raw(token.as_bytes()));
         let scope = signer.scope(&date);
         let auth = &mut out.authorization;
         signer.write_authorization_head(

@@ -13,13 +13,17 @@ use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
-use crate::scope::{AmzDate, CredentialScope};
+use crate::scope::AmzDate;
 use crate::settings::{CredentialExpiryCheck, SessionTokenMode};
-use crate::sign::Signer;
+use crate::sign::{SignedList, Signer};
 use crate::signature::Signature;
 use crate::sink::{CountSink, Sink};
 use crate::stack_vec::StackVec;
 use crate::string_to_sign::{ALGORITHM, StringToSign};
+use crate::template::{
+    self, DATE_MARK, DAY_MARK, HeaderShape, Kind, PAYLOAD_MARK, Shape, TOKEN_MARK, Template,
+    TokenText, signed_token, write_piece,
+};
 
 /// The longest expiry AWS accepts for a presigned URL: 7 days.
 pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(604_800);
@@ -171,15 +175,38 @@ struct Layout {
     count: usize,
 }
 
+impl Layout {
+    fn new() -> Self {
+        Self {
+            params: [("", 0, 0); 7],
+            count: 0,
+        }
+    }
+}
+
+/// The values of the parameters that change from one signing to the next,
+/// or the marks that stand for them in a template.
+#[derive(Clone, Copy)]
+enum Changing<'a> {
+    Values {
+        date: &'a AmzDate,
+        token: Option<&'a str>,
+    },
+    Marks {
+        token: bool,
+    },
+}
+
 /// Writes the parameters that presigning signs (all but the signature),
 /// `name=value&` each, values encoded, into `sink`; records their ranges in
-/// `layout`.
+/// `layout`. Marks are written as they are.
 fn write_auth_params(
     sink: &mut Vec<u8>,
     layout: &mut Layout,
-    credentials: &Credentials,
-    scope: &CredentialScope<'_>,
-    signed_headers: &crate::canonical_request::headers::Fields<'_>,
+    signer: &Signer,
+    access_key_id: &str,
+    changing: Changing<'_>,
+    signed_headers: SignedList<'_, '_>,
     expires: u64,
 ) {
     let mut param = |sink: &mut Vec<u8>, name: &'static str, value: &dyn Fn(&mut Vec<u8>)| {
@@ -195,22 +222,40 @@ fn write_auth_params(
         }
     };
     param(sink, "X-Amz-Algorithm", &|s| s.put(ALGORITHM.as_bytes()));
+    // `AKID/YYYYMMDD/region/service/aws4_request`, encoded.
     param(sink, "X-Amz-Credential", &|s| {
-        let mut e = Encoding(s);
-        e.put(credentials.access_key_id().as_bytes());
-        e.put(b"/");
-        scope.write_to(&mut e);
+        encode(s, access_key_id.as_bytes(), COMPONENT);
+        s.put(b"%2F");
+        match changing {
+            Changing::Values { date, .. } => s.put(date.date().as_bytes()),
+            Changing::Marks { .. } => s.put(DAY_MARK),
+        }
+        s.put(b"%2F");
+        encode(s, signer.region().as_str().as_bytes(), COMPONENT);
+        s.put(b"%2F");
+        encode(s, signer.service().as_str().as_bytes(), COMPONENT);
+        s.put(b"%2Faws4_request");
     });
-    param(sink, "X-Amz-Date", &|s| s.put(scope.amz_date().as_bytes()));
+    param(sink, "X-Amz-Date", &|s| match changing {
+        Changing::Values { date, .. } => s.put(date.as_bytes()),
+        Changing::Marks { .. } => s.put(DATE_MARK),
+    });
     // The order of the AWS signing test suite's signed requests.
-    param(sink, "X-Amz-SignedHeaders", &|s| {
-        crate::canonical_request::headers::write_signed(&mut Encoding(s), signed_headers);
+    param(sink, "X-Amz-SignedHeaders", &|s| match signed_headers {
+        SignedList::Plan(plan) => plan.write_signed_headers(&mut Encoding(s)),
+        SignedList::Bytes(list) => encode(s, list, COMPONENT),
     });
     param(sink, "X-Amz-Expires", &|s| write_decimal(s, expires));
-    if let Some(token) = credentials.session_token() {
-        param(sink, "X-Amz-Security-Token", &|s| {
+    match changing {
+        Changing::Values {
+            token: Some(token), ..
+        } => param(sink, "X-Amz-Security-Token", &|s| {
             encode(s, token.as_bytes(), COMPONENT);
-        });
+        }),
+        Changing::Marks { token: true } => {
+            param(sink, "X-Amz-Security-Token", &|s| s.put(TOKEN_MARK));
+        }
+        _ => {}
     }
 }
 
@@ -271,31 +316,70 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<PresignOutput, Error> {
-        let (digest, mut prepared) = self.presign_plan(
-            credentials,
-            request,
-            expires,
-            payload,
-            now,
-            |plan, settings| plan.hash(settings),
-        )?;
-        let date = prepared.date;
+        let (secs, date) = self.presign_checks(credentials, expires, now)?;
+        let token = credentials.session_token();
+        let shape = PresignShape {
+            header: HeaderShape {
+                settings: self.settings(),
+                token: signed_token(self.settings(), credentials).is_some(),
+                request,
+            },
+            signer: self,
+            access_key_id: credentials.access_key_id(),
+            expires: secs,
+        };
+        let changing = Changing::Values { date: &date, token };
+        let mut text = Vec::new();
+        let mut layout = Layout::new();
+        let memo = template::lookup(Kind::Presign, &shape, |template| {
+            let signed = template.signed_headers();
+            text.reserve_exact(text_room(credentials, signed.len()));
+            let list = SignedList::Bytes(signed);
+            write_auth_params(
+                &mut text,
+                &mut layout,
+                self,
+                shape.access_key_id,
+                changing,
+                list,
+                secs,
+            );
+            let token = TokenText::Encoded(token.unwrap_or_default().as_bytes());
+            template.digest(&date, payload, token)
+        });
+        let digest = match memo {
+            Some(digest) => digest,
+            None => {
+                let (digest, plain_text, plain_layout) = self.presign_plan(
+                    credentials,
+                    request,
+                    secs,
+                    changing,
+                    payload.as_str(),
+                    |plan, settings| plan.hash(settings),
+                )?;
+                text = plain_text;
+                layout = plain_layout;
+                template::learn(Kind::Presign, &shape, |template, scratch| {
+                    self.render_presign(template, credentials, request, secs, scratch)
+                });
+                digest
+            }
+        };
         let string_to_sign = StringToSign::from_digest(self.scope(&date), &digest);
         let signature = self.sign_string(credentials, &date, &string_to_sign);
-        let text = &mut prepared.text;
         text.put(SIGNATURE_PARAM.as_bytes());
         let start = text.len();
         text.put(signature.as_bytes());
-        let layout = &mut prepared.layout;
         if let Some(slot) = layout.params.get_mut(layout.count) {
             *slot = ("X-Amz-Signature", start, text.len());
             layout.count += 1;
         }
         Ok(PresignOutput {
             // Only ASCII was written: names, encoded values and hex.
-            text: String::from_utf8(prepared.text).unwrap_or_default(),
-            params: prepared.layout.params,
-            count: prepared.layout.count,
+            text: String::from_utf8(text).unwrap_or_default(),
+            params: layout.params,
+            count: layout.count,
             signature,
             amz_date: date,
             expires,
@@ -310,26 +394,31 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<CanonicalRequest, Error> {
-        let (creq, _) = self.presign_plan(
-            self.credentials(),
+        let credentials = self.credentials();
+        let (secs, date) = self.presign_checks(credentials, expires, now)?;
+        let changing = Changing::Values {
+            date: &date,
+            token: credentials.session_token(),
+        };
+        let (creq, _, _) = self.presign_plan(
+            credentials,
             request,
-            expires,
-            payload,
-            now,
+            secs,
+            changing,
+            payload.as_str(),
             CanonicalRequest::from_plan,
         )?;
         Ok(creq)
     }
 
-    fn presign_plan<T>(
+    /// Checks the expiry (and, when the settings ask, that the URL does not
+    /// outlive the credentials); returns it in seconds, and the date.
+    fn presign_checks(
         &self,
         credentials: &Credentials,
-        request: &SignableRequest<'_>,
         expires: Duration,
-        payload: &PayloadHash,
         now: SystemTime,
-        finish: impl FnOnce(&Plan<'_>, &crate::Settings) -> T,
-    ) -> Result<(T, Prepared), Error> {
+    ) -> Result<(u64, AmzDate), Error> {
         let secs = check_expires(expires)?;
         let date = AmzDate::from_system_time(now)?;
         if self.settings().credential_expiry == CredentialExpiryCheck::Refuse {
@@ -347,30 +436,70 @@ impl Signer {
                 }
             }
         }
+        Ok((secs, date))
+    }
+
+    /// Renders the presigning template of a request: its canonical request
+    /// with marks for the date, the day, the payload hash and the token.
+    fn render_presign(
+        &self,
+        template: &mut Template,
+        credentials: &Credentials,
+        request: &SignableRequest<'_>,
+        secs: u64,
+        scratch: &mut Vec<u8>,
+    ) -> Result<bool, Error> {
+        let changing = Changing::Marks {
+            token: credentials.session_token().is_some(),
+        };
+        let (signed, _, _) = self.presign_plan(
+            credentials,
+            request,
+            secs,
+            changing,
+            PAYLOAD_MARK,
+            |plan, settings| {
+                scratch.clear();
+                plan.write(scratch, settings);
+                let mut signed = Vec::new();
+                plan.write_signed_headers(&mut signed);
+                signed
+            },
+        )?;
+        let token = usize::from(signed_token(self.settings(), credentials).is_some());
+        Ok(template.set(scratch, &signed) == [1, 1, token, 1])
+    }
+
+    /// Gathers what presigning signs: the request's fields and query and the
+    /// parameters presigning adds (with the values or marks of `changing`),
+    /// and hands the plan to `finish`. Returns what `finish` made, and the
+    /// parameters' text and layout.
+    fn presign_plan<T>(
+        &self,
+        credentials: &Credentials,
+        request: &SignableRequest<'_>,
+        secs: u64,
+        changing: Changing<'_>,
+        payload: &str,
+        finish: impl FnOnce(&Plan<'_>, &crate::Settings) -> T,
+    ) -> Result<(T, Vec<u8>, Layout), Error> {
         let additions = Additions {
             fields: &[],
             host: request.host(),
             only: None,
         };
-        let scope = self.scope(&date);
-        let mut plan = Plan::start(request, payload);
+        let mut plan = Plan::start_with_payload_text(request, payload);
         plan.collect_fields(request, self.settings(), &additions)?;
 
-        // The parameters, encoded, in one buffer with room for the signature
-        // too: encoding at most triples the token, and the other values are
-        // short.
-        let token_room = credentials.session_token().map_or(0, |t| 3 * t.len());
-        let mut text = Vec::with_capacity(384 + token_room + 3 * signed_len(&plan));
-        let mut layout = Layout {
-            params: [("", 0, 0); 7],
-            count: 0,
-        };
+        let mut text = Vec::with_capacity(text_room(credentials, signed_len(&plan)));
+        let mut layout = Layout::new();
         write_auth_params(
             &mut text,
             &mut layout,
-            credentials,
-            &scope,
-            plan.fields(),
+            self,
+            credentials.access_key_id(),
+            changing,
+            SignedList::Plan(&plan),
             secs,
         );
 
@@ -401,8 +530,34 @@ impl Signer {
         let out = finish(&plan, self.settings());
         drop(plan);
         drop(extra);
-        Ok((out, Prepared { text, layout, date }))
+        Ok((out, text, layout))
     }
+}
+
+/// What a presigning template depends on: the header shape, and what the
+/// credential parameter and the expiry hold.
+struct PresignShape<'r, 'a> {
+    header: HeaderShape<'r, 'a>,
+    signer: &'r Signer,
+    access_key_id: &'r str,
+    expires: u64,
+}
+
+impl Shape for PresignShape<'_, '_> {
+    fn write<S: Sink>(&self, sink: &mut S) {
+        self.header.write(sink);
+        write_piece(sink, self.access_key_id.as_bytes());
+        write_piece(sink, self.signer.region().as_str().as_bytes());
+        write_piece(sink, self.signer.service().as_str().as_bytes());
+        write_piece(sink, &self.expires.to_le_bytes());
+    }
+}
+
+/// Room for the parameters and the signature: encoding at most triples the
+/// token and the signed-headers list, and the other values are short.
+fn text_room(credentials: &Credentials, signed_headers: usize) -> usize {
+    let token = credentials.session_token().map_or(0, str::len);
+    384 + credentials.access_key_id().len() * 3 + 3 * token + 3 * signed_headers
 }
 
 /// The length of the signed-headers list.
@@ -410,10 +565,4 @@ fn signed_len(plan: &Plan<'_>) -> usize {
     let mut count = CountSink::default();
     plan.write_signed_headers(&mut count);
     count.0
-}
-
-struct Prepared {
-    text: Vec<u8>,
-    layout: Layout,
-    date: AmzDate,
 }

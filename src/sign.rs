@@ -19,7 +19,7 @@ use crate::signature::Signature;
 use crate::signing_key::{KeyCache, SigningKey};
 use crate::sink::{CountSink, Sink};
 use crate::string_to_sign::{ALGORITHM, StringToSign};
-use crate::template::{self, signed_token};
+use crate::template::{self, HeaderShape, Kind, TokenText, signed_token};
 
 pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
 pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
@@ -223,19 +223,26 @@ impl Signer {
         auth: &mut Vec<u8>,
     ) -> Result<Signature, Error> {
         let scope = self.scope(date);
-        let memo =
-            template::digest_by_memo(self, credentials, request, payload, date, &mut |list| {
-                self.write_authorization_head(credentials, &scope, SignedList::Bytes(list), auth)
-            });
+        let token = signed_token(&self.settings, credentials);
+        let shape = HeaderShape {
+            settings: &self.settings,
+            token: token.is_some(),
+            request,
+        };
+        let memo = template::lookup(Kind::Header, &shape, |template| {
+            let list = SignedList::Bytes(template.signed_headers());
+            self.write_authorization_head(credentials, &scope, list, auth);
+            let token = TokenText::Raw(token.unwrap_or_default().as_bytes());
+            template.digest(date, payload, token)
+        });
         let digest = match memo {
             Some(digest) => digest,
             None => {
-                let token = signed_token(&self.settings, credentials).map(str::as_bytes);
                 let digest = self.with_header_plan(
                     request,
                     date.as_bytes(),
                     payload.as_str(),
-                    token,
+                    token.map(str::as_bytes),
                     |plan| {
                         self.write_authorization_head(
                             credentials,
@@ -246,7 +253,9 @@ impl Signer {
                         plan.hash(&self.settings)
                     },
                 )?;
-                template::learn(self, credentials, request);
+                template::learn(Kind::Header, &shape, |template, scratch| {
+                    template.render(self, credentials, request, scratch)
+                });
                 digest
             }
         };

@@ -12,7 +12,9 @@
 
 use std::cell::RefCell;
 use std::ops::Range;
+use std::thread::LocalKey;
 
+use crate::canonical_request::encode::{COMPONENT, encode};
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::payload::PayloadHash;
@@ -33,8 +35,11 @@ pub(crate) const DATE_MARK: &[u8] = b"\0d\0";
 /// `x-amz-content-sha256` when it is signed).
 pub(crate) const PAYLOAD_MARK: &str = "\0p\0";
 /// Stands for the session token (in `x-amz-security-token` when it is
-/// signed), so that no template holds a secret.
+/// signed, or in the `X-Amz-Security-Token` parameter of a presigned URL),
+/// so that no template holds a secret.
 pub(crate) const TOKEN_MARK: &[u8] = b"\0t\0";
+/// Stands for the date (`YYYYMMDD`) in a presigned URL's credential.
+pub(crate) const DAY_MARK: &[u8] = b"\0y\0";
 
 const MARK_LEN: usize = 3;
 
@@ -44,7 +49,20 @@ enum Part {
     Date,
     Payload,
     Token,
+    Day,
 }
+
+/// How the session token is written where its mark was.
+#[derive(Clone, Copy)]
+pub(crate) enum TokenText<'a> {
+    /// As it is (a header value).
+    Raw(&'a [u8]),
+    /// Percent-encoded (a query parameter value).
+    Encoded(&'a [u8]),
+}
+
+/// How many of each mark (date, payload, token, day) a rendering holds.
+pub(crate) type MarkCounts = [usize; 4];
 
 /// A rendered canonical request with marks; see the module documentation.
 #[derive(Clone)]
@@ -84,21 +102,27 @@ impl Template {
             plan.write(scratch, signer.settings());
             plan.write_signed_headers(&mut self.signed_headers);
         })?;
-        let counts = self.split(scratch);
         let payloads = match signer.settings().content_sha256 {
             ContentSha256Header::Include => 2,
             ContentSha256Header::Omit => 1,
         };
-        Ok(counts == [1, payloads, usize::from(token.is_some())])
+        Ok(self.split(scratch) == [1, payloads, usize::from(token.is_some()), 0])
     }
 
-    /// Splits rendered text at the marks; returns how many of each (date,
-    /// payload, token) it found.
-    fn split(&mut self, rendered: &[u8]) -> [usize; 3] {
+    /// Sets the template from rendered text and its signed-headers list;
+    /// returns how many of each mark the text holds.
+    pub(crate) fn set(&mut self, rendered: &[u8], signed_headers: &[u8]) -> MarkCounts {
+        self.signed_headers.clear();
+        self.signed_headers.extend_from_slice(signed_headers);
+        self.split(rendered)
+    }
+
+    /// Splits rendered text at the marks; returns how many of each it found.
+    fn split(&mut self, rendered: &[u8]) -> MarkCounts {
         self.text.clear();
         self.parts.clear();
         self.prefix = Sha256::new();
-        let mut counts = [0usize; 3];
+        let mut counts = [0usize; 4];
         let mut prefix_end = None;
         let mut start = 0;
         let mut i = 0;
@@ -110,6 +134,8 @@ impl Template {
                 (Part::Payload, 1)
             } else if rest.starts_with(TOKEN_MARK) {
                 (Part::Token, 2)
+            } else if rest.starts_with(DAY_MARK) {
+                (Part::Day, 3)
             } else {
                 i += 1;
                 continue;
@@ -146,14 +172,23 @@ impl Template {
     }
 
     /// SHA-256 of the canonical request for these values.
-    pub(crate) fn digest(&self, date: &AmzDate, payload: &PayloadHash, token: &[u8]) -> [u8; 32] {
+    pub(crate) fn digest(
+        &self,
+        date: &AmzDate,
+        payload: &PayloadHash,
+        token: TokenText<'_>,
+    ) -> [u8; 32] {
         let mut hash = self.prefix.clone();
         for part in &self.parts {
             match *part {
                 Part::Text(from, to) => hash.put(self.text.get(from..to).unwrap_or(&[])),
                 Part::Date => hash.put(date.as_bytes()),
                 Part::Payload => hash.put(payload.as_bytes()),
-                Part::Token => hash.put(token),
+                Part::Token => match token {
+                    TokenText::Raw(t) => hash.put(t),
+                    TokenText::Encoded(t) => encode(&mut hash, t, COMPONENT),
+                },
+                Part::Day => hash.put(date.date().as_bytes()),
             }
         }
         hash.finish()
@@ -176,9 +211,34 @@ pub(crate) fn signed_token<'c>(
     }
 }
 
+/// What a template depends on, written so that two requests write the same
+/// bytes exactly when they render the same template.
+pub(crate) trait Shape {
+    fn write<S: Sink>(&self, sink: &mut S);
+}
+
+/// The shape of header signing: the settings that change the canonical
+/// request, whether a token is signed, and the request.
+pub(crate) struct HeaderShape<'r, 'a> {
+    pub(crate) settings: &'r Settings,
+    pub(crate) token: bool,
+    pub(crate) request: &'r SignableRequest<'a>,
+}
+
+impl Shape for HeaderShape<'_, '_> {
+    fn write<S: Sink>(&self, sink: &mut S) {
+        write_shape(sink, self.settings, self.token, self.request);
+    }
+}
+
+/// Writes a piece length-prefixed.
+pub(crate) fn write_piece(sink: &mut impl Sink, bytes: &[u8]) {
+    sink.put(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
+    sink.put(bytes);
+}
+
 /// Writes everything a canonical request with marks depends on, each piece
-/// length-prefixed, so that two requests write the same bytes exactly when
-/// they render the same template.
+/// length-prefixed.
 fn write_shape(
     sink: &mut impl Sink,
     settings: &Settings,
@@ -205,33 +265,29 @@ fn write_shape(
         u8::from(token),
     ];
     sink.put(&flags);
-    let mut piece = |bytes: &[u8]| {
-        sink.put(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
-        sink.put(bytes);
-    };
-    piece(request.method().as_bytes());
-    piece(request.path().as_bytes());
-    piece(request.query().as_bytes());
+    write_piece(sink, request.method().as_bytes());
+    write_piece(sink, request.path().as_bytes());
+    write_piece(sink, request.query().as_bytes());
     match request.host() {
         Some(host) => {
-            piece(b"h");
-            piece(host.as_bytes());
+            write_piece(sink, b"h");
+            write_piece(sink, host.as_bytes());
         }
-        None => piece(b""),
+        None => write_piece(sink, b""),
     }
     match request.headers {
         HeaderSource::Map(map) => {
-            piece(b"map");
+            write_piece(sink, b"map");
             for (name, value) in map {
-                piece(name.as_str().as_bytes());
-                piece(value.as_bytes());
+                write_piece(sink, name.as_str().as_bytes());
+                write_piece(sink, value.as_bytes());
             }
         }
         HeaderSource::List(list) => {
-            piece(b"list");
+            write_piece(sink, b"list");
             for (name, value) in list {
-                piece(name.as_bytes());
-                piece(value);
+                write_piece(sink, name.as_bytes());
+                write_piece(sink, value);
             }
         }
     }
@@ -260,24 +316,19 @@ impl Sink for SameAs<'_> {
     }
 }
 
-fn same_shape(
-    expected: &[u8],
-    settings: &Settings,
-    token: bool,
-    request: &SignableRequest<'_>,
-) -> bool {
+fn same_shape(expected: &[u8], shape: &impl Shape) -> bool {
     let mut cmp = SameAs {
         expected,
         at: 0,
         same: true,
     };
-    write_shape(&mut cmp, settings, token, request);
+    shape.write(&mut cmp);
     cmp.same && cmp.at == expected.len()
 }
 
-/// The default path's per-thread memo: the template of the last shape
-/// signed twice in a row, and the shape of the last request that missed.
-struct Memo {
+/// A per-thread memo: the template of the last shape signed twice in a
+/// row, and the shape of the last request that missed.
+pub(crate) struct Memo {
     /// The shape `template` is for; empty when there is none.
     shape: Vec<u8>,
     template: Template,
@@ -286,43 +337,54 @@ struct Memo {
     scratch: Vec<u8>,
 }
 
+/// Which memo: header signing and presigning keep one each.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    Header,
+    Presign,
+}
+
 thread_local! {
-    static MEMO: RefCell<Option<Memo>> = const { RefCell::new(None) };
+    static HEADER: RefCell<Option<Memo>> = const { RefCell::new(None) };
+    static PRESIGN: RefCell<Option<Memo>> = const { RefCell::new(None) };
 }
 
-/// The digest of the canonical request for `request`, from the memo when it
-/// holds the request's shape.
-pub(crate) fn digest_by_memo(
-    signer: &Signer,
-    credentials: &Credentials,
-    request: &SignableRequest<'_>,
-    payload: &PayloadHash,
-    date: &AmzDate,
-    signed_headers: &mut dyn FnMut(&[u8]),
-) -> Option<[u8; 32]> {
-    let token = signed_token(signer.settings(), credentials);
-    MEMO.try_with(|cell| {
-        let memo = cell.try_borrow().ok()?;
-        let memo = memo.as_ref()?;
-        if memo.shape.is_empty()
-            || !same_shape(&memo.shape, signer.settings(), token.is_some(), request)
-        {
-            return None;
-        }
-        signed_headers(memo.template.signed_headers());
-        let token = token.unwrap_or_default().as_bytes();
-        Some(memo.template.digest(date, payload, token))
-    })
-    .ok()
-    .flatten()
+fn memo(kind: Kind) -> &'static LocalKey<RefCell<Option<Memo>>> {
+    match kind {
+        Kind::Header => &HEADER,
+        Kind::Presign => &PRESIGN,
+    }
 }
 
-/// Notes a request that the memo did not hold (and that signed without
-/// error): the second time in a row a shape is seen, its template is
-/// rendered and kept.
-pub(crate) fn learn(signer: &Signer, credentials: &Credentials, request: &SignableRequest<'_>) {
-    let token = signed_token(signer.settings(), credentials).is_some();
-    let _ = MEMO.try_with(|cell| {
+/// Runs `with` on this thread's template when it is for `shape`.
+pub(crate) fn lookup<T>(
+    kind: Kind,
+    shape: &impl Shape,
+    with: impl FnOnce(&Template) -> T,
+) -> Option<T> {
+    memo(kind)
+        .try_with(|cell| {
+            let memo = cell.try_borrow().ok()?;
+            let memo = memo.as_ref()?;
+            if memo.shape.is_empty() || !same_shape(&memo.shape, shape) {
+                return None;
+            }
+            Some(with(&memo.template))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Notes a request whose shape the memo did not hold (and that signed
+/// without error): the second time in a row a shape is seen, `render`
+/// renders its template (into the template, with a scratch buffer), which
+/// is kept when `render` answers `Ok(true)`.
+pub(crate) fn learn(
+    kind: Kind,
+    shape: &impl Shape,
+    render: impl FnOnce(&mut Template, &mut Vec<u8>) -> Result<bool, Error>,
+) {
+    let _ = memo(kind).try_with(|cell| {
         let Ok(mut slot) = cell.try_borrow_mut() else {
             return;
         };
@@ -332,20 +394,15 @@ pub(crate) fn learn(signer: &Signer, credentials: &Credentials, request: &Signab
             candidate: Vec::new(),
             scratch: Vec::new(),
         });
-        if !memo.candidate.is_empty()
-            && same_shape(&memo.candidate, signer.settings(), token, request)
-        {
-            let rendered = memo
-                .template
-                .render(signer, credentials, request, &mut memo.scratch);
+        if !memo.candidate.is_empty() && same_shape(&memo.candidate, shape) {
             memo.shape.clear();
-            if let Ok(true) = rendered {
+            if let Ok(true) = render(&mut memo.template, &mut memo.scratch) {
                 std::mem::swap(&mut memo.shape, &mut memo.candidate);
             }
             memo.candidate.clear();
         } else {
             memo.candidate.clear();
-            write_shape(&mut memo.candidate, signer.settings(), token, request);
+            shape.write(&mut memo.candidate);
         }
     });
 }
@@ -359,7 +416,7 @@ mod tests {
         let mut t = Template::empty();
         let rendered =
             b"GET\n/\n\nhost:h\nx-amz-date:\0d\0\nx-amz-security-token:\0t\0\n\nhost;x-amz-date\n\0p\0";
-        assert_eq!(t.split(rendered), [1, 1, 1]);
+        assert_eq!(t.split(rendered), [1, 1, 1, 0]);
         assert_eq!(t.text, b"\nx-amz-security-token:\n\nhost;x-amz-date\n");
         assert_eq!(
             t.parts,
@@ -378,10 +435,10 @@ mod tests {
         full.put(b"\nx-amz-security-token:tok\n\nhost;x-amz-date\n");
         full.put(PayloadHash::empty().as_str().as_bytes());
         assert_eq!(
-            t.digest(&date, &PayloadHash::empty(), b"tok"),
+            t.digest(&date, &PayloadHash::empty(), TokenText::Raw(b"tok")),
             full.finish()
         );
-        assert_eq!(t.split(b"no marks"), [0, 0, 0]);
+        assert_eq!(t.split(b"no marks"), [0, 0, 0, 0]);
         assert!(t.parts.is_empty());
     }
 
@@ -392,11 +449,30 @@ mod tests {
         let h2: &[(&str, &[u8])] = &[("a", b"12")];
         let h3: &[(&str, &[u8])] = &[("a", b"1"), ("b", b"2 ")];
         let base = SignableRequest::new("GET", "https://h/p?q", h1).unwrap();
-        let mut shape = Vec::new();
-        write_shape(&mut shape, &settings, false, &base);
-        assert!(same_shape(&shape, &settings, false, &base));
-        assert!(!same_shape(&shape, &settings, true, &base));
-        assert!(!same_shape(&shape, &Settings::s3(), false, &base));
+        let of = |settings: &Settings, token: bool, request: &SignableRequest<'_>| {
+            let mut shape = Vec::new();
+            HeaderShape {
+                settings,
+                token,
+                request,
+            }
+            .write(&mut shape);
+            shape
+        };
+        let shape = of(&settings, false, &base);
+        let same = |settings: &Settings, token: bool, request: &SignableRequest<'_>| {
+            same_shape(
+                &shape,
+                &HeaderShape {
+                    settings,
+                    token,
+                    request,
+                },
+            )
+        };
+        assert!(same(&settings, false, &base));
+        assert!(!same(&settings, true, &base));
+        assert!(!same(&Settings::s3(), false, &base));
         for other in [
             SignableRequest::new("GET", "https://h/p?q", h2).unwrap(),
             SignableRequest::new("GET", "https://h/p?q", h3).unwrap(),
@@ -407,12 +483,12 @@ mod tests {
             SignableRequest::new("GET", "/p?q", h1).unwrap(),
             SignableRequest::new("GET", "https://h/p?q", &h1[..1]).unwrap(),
         ] {
-            assert!(!same_shape(&shape, &settings, false, &other));
+            assert!(!same(&settings, false, &other));
         }
     }
 
     fn memo_shape_len() -> usize {
-        MEMO.with(|m| m.borrow().as_ref().map_or(0, |m| m.shape.len()))
+        HEADER.with(|m| m.borrow().as_ref().map_or(0, |m| m.shape.len()))
     }
 
     /// The memo is filled on the second signing of a shape and used from

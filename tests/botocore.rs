@@ -157,6 +157,36 @@ fn every_botocore_vector_matches() {
             );
             let (base, query) = url.split_once('?').unwrap_or((url, ""));
             let ours = format!("{base}?{}", out.append_to_query(query));
+            // Presigned twice in a row, the shape becomes this thread's
+            // template: the third presigning comes from it, and so does one
+            // at another time, with another payload.
+            for _ in 0..2 {
+                let again = signer
+                    .presign_output(&request, expires, &payload, now)
+                    .unwrap();
+                check(
+                    "URL from the template",
+                    &again.append_to_query(query),
+                    &out.append_to_query(query),
+                );
+            }
+            let later = now + Duration::from_secs(86_400 + 61);
+            let other = PayloadHash::of(b"another body");
+            let creq = signer
+                .presign_canonical_request(&request, expires, &other, later)
+                .unwrap();
+            let later_date = AmzDate::from_system_time(later).unwrap();
+            let staged = signer
+                .signing_key(&later_date)
+                .sign(&StringToSign::new(signer.scope(&later_date), &creq));
+            let again = signer
+                .presign_output(&request, expires, &other, later)
+                .unwrap();
+            check(
+                "signature from the template, later",
+                again.signature().as_str(),
+                staged.as_str(),
+            );
             let (ob, oc, oa) = split_signed_url(&ours);
             let (bb, bc, ba) = split_signed_url(expected["signed_url"].as_str().unwrap());
             check("signed URL base", &ob, &bb);
