@@ -193,6 +193,18 @@ impl Case {
         }
     }
 
+    /// The case's request in two shapes that sign the same canonical
+    /// request: they differ only in `User-Agent`, which is never signed.
+    fn two_shapes(&self) -> [http::Request<Vec<u8>>; 2] {
+        ["agent/1.0", "agent/1.1"].map(|agent| {
+            let mut request = self.request.clone();
+            request
+                .headers_mut()
+                .insert("user-agent", http::HeaderValue::from_static(agent));
+            request
+        })
+    }
+
     /// awsig's reusable-buffer path (header signing only): the values are
     /// left in `buf`, ready to be written out.
     fn awsig_into(
@@ -391,6 +403,20 @@ fn bench_cases(c: &mut Criterion, cases: &[Case]) {
         group.bench_function("awsig", |b| {
             b.iter_batched_ref(|| case.request.clone(), |req| case.awsig(req), SMALL_BATCH)
         });
+        // Two shapes in turn: the per-thread template never applies, so
+        // every signing canonicalizes the request in full.
+        let shapes = case.two_shapes();
+        let turn = std::cell::Cell::new(0usize);
+        group.bench_function("awsig-new-shape", |b| {
+            b.iter_batched_ref(
+                || {
+                    turn.set(turn.get() ^ 1);
+                    shapes[turn.get()].clone()
+                },
+                |req| case.awsig(req),
+                SMALL_BATCH,
+            )
+        });
         if case.kind != Kind::Presign {
             let mut buf = AuthorizationBuf::new();
             group.bench_function("awsig-into", |b| {
@@ -474,12 +500,23 @@ fn report_allocations(cases: &[&Case]) {
     println!();
     println!("Heap allocations per sign (signing and applying; request cloned outside):");
     println!(
-        "{:<18} {:>8} {:>12} {:>16} {:>11} {:>7}",
-        "case", "awsig", "awsig-into", "awsig-prepared", "aws-sigv4", "floor"
+        "{:<18} {:>8} {:>16} {:>12} {:>16} {:>11} {:>7}",
+        "case", "awsig", "awsig-new-shape", "awsig-into", "awsig-prepared", "aws-sigv4", "floor"
     );
     for &case in cases {
         let ours = allocations(
             || case.request.clone(),
+            |r| {
+                black_box(case.awsig(r));
+            },
+        );
+        let shapes = case.two_shapes();
+        let mut turn = 0;
+        let new_shape = allocations(
+            || {
+                turn ^= 1;
+                shapes[turn].clone()
+            },
             |r| {
                 black_box(case.awsig(r));
             },
@@ -527,8 +564,8 @@ fn report_allocations(cases: &[&Case]) {
             },
         );
         println!(
-            "{:<18} {:>8} {:>12} {:>16} {:>11} {:>7}",
-            case.name, ours, into, prepared, theirs, bare
+            "{:<18} {:>8} {:>16} {:>12} {:>16} {:>11} {:>7}",
+            case.name, ours, new_shape, into, prepared, theirs, bare
         );
     }
 }
@@ -683,9 +720,10 @@ fn report_summary(cases: &[Case]) {
     println!();
     println!("Summary (criterion means, ns per sign):");
     println!(
-        "{:<18} {:>7} {:>11} {:>15} {:>10} {:>7} {:>16} {:>12} {:>14} {:>15}",
+        "{:<18} {:>7} {:>16} {:>11} {:>15} {:>10} {:>7} {:>16} {:>12} {:>14} {:>15}",
         "case",
         "awsig",
+        "awsig-new-shape",
         "awsig-into",
         "awsig-prepared",
         "aws-sigv4",
@@ -698,6 +736,7 @@ fn report_summary(cases: &[Case]) {
     let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
     for case in cases {
         let ours = mean_ns(&format!("{}/awsig", case.name));
+        let new_shape = mean_ns(&format!("{}/awsig-new-shape", case.name));
         let into = mean_ns(&format!("{}/awsig-into", case.name));
         let prepared = mean_ns(&format!("{}/awsig-prepared", case.name));
         let theirs = mean_ns(&format!("{}/aws-sigv4", case.name));
@@ -707,9 +746,10 @@ fn report_summary(cases: &[Case]) {
             _ => "-".to_owned(),
         };
         println!(
-            "{:<18} {:>7} {:>11} {:>15} {:>10} {:>7} {:>16} {:>12} {:>14} {:>15}",
+            "{:<18} {:>7} {:>16} {:>11} {:>15} {:>10} {:>7} {:>16} {:>12} {:>14} {:>15}",
             case.name,
             show(ours),
+            show(new_shape),
             show(into),
             show(prepared),
             show(theirs),
