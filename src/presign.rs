@@ -44,8 +44,9 @@ pub const AUTH_PARAMS: [&str; 7] = [
 /// the order AWS SDKs write them.
 #[derive(Clone)]
 pub struct PresignOutput {
-    /// The parameters as they are appended: `name=value&...`, encoded.
-    text: String,
+    /// The parameters as they are appended: `name=value&...`, encoded
+    /// (ASCII only).
+    text: Vec<u8>,
     /// Each parameter's name and the range of its value in `text`.
     params: [(&'static str, usize, usize); 7],
     count: usize,
@@ -76,23 +77,27 @@ impl PresignOutput {
         self.params
             .iter()
             .take(self.count)
-            .map(|&(name, start, end)| (name, self.text.get(start..end).unwrap_or("")))
+            .map(|&(name, start, end)| {
+                let value = self.text.get(start..end).unwrap_or(&[]);
+                (name, std::str::from_utf8(value).unwrap_or(""))
+            })
     }
 
     /// `query` (the URL's query string, without '?') with the parameters
     /// appended.
     pub fn append_to_query(&self, query: &str) -> String {
-        let mut out = String::with_capacity(query.len() + 1 + self.text.len());
+        let mut out = Vec::with_capacity(query.len() + 1 + self.text.len());
         self.write_query(&mut out, query);
-        out
+        // Only ASCII was added to the caller's text.
+        String::from_utf8(out).unwrap_or_default()
     }
 
-    fn write_query(&self, out: &mut String, query: &str) {
-        out.push_str(query);
+    fn write_query(&self, out: &mut Vec<u8>, query: &str) {
+        out.extend_from_slice(query.as_bytes());
         if !query.is_empty() {
-            out.push('&');
+            out.push(b'&');
         }
-        out.push_str(&self.text);
+        out.extend_from_slice(&self.text);
     }
 
     /// The URI with the parameters appended to its query.
@@ -104,9 +109,9 @@ impl PresignOutput {
         let path = uri.path();
         // Exactly the length, so that the text becomes the URI's storage
         // without another allocation.
-        let mut text = String::with_capacity(path.len() + 1 + query.len() + 1 + self.text.len());
-        text.push_str(path);
-        text.push('?');
+        let mut text = Vec::with_capacity(path.len() + 1 + query.len() + 1 + self.text.len());
+        text.extend_from_slice(path.as_bytes());
+        text.push(b'?');
         self.write_query(&mut text, query);
         let mut parts = uri.clone().into_parts();
         parts.path_and_query = Some(http::uri::PathAndQuery::try_from(text).map_err(|_| failed())?);
@@ -376,8 +381,7 @@ impl Signer {
             layout.count += 1;
         }
         Ok(PresignOutput {
-            // Only ASCII was written: names, encoded values and hex.
-            text: String::from_utf8(text).unwrap_or_default(),
+            text,
             params: layout.params,
             count: layout.count,
             signature,
