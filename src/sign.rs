@@ -16,7 +16,7 @@ use crate::request::SignableRequest;
 use crate::scope::{AmzDate, CredentialScope, Region, Service};
 use crate::settings::{ContentSha256Header, Settings};
 use crate::signature::Signature;
-use crate::signing_key::{KeyCache, SigningKey};
+use crate::signing_key::{KeyCache, KeyFor, SigningKey};
 use crate::sink::{CountSink, Sink};
 use crate::string_to_sign::{ALGORITHM, StringToSign};
 use crate::template::{self, HeaderShape, Kind, TokenText, signed_token};
@@ -113,9 +113,17 @@ impl Signer {
     }
 
     pub(crate) fn signing_key_for(&self, credentials: &Credentials, date: &AmzDate) -> SigningKey {
-        let fingerprint = credentials.fingerprint();
-        self.cache
-            .get(credentials, fingerprint, date, &self.region, &self.service)
+        self.cache.get(&self.key_for(credentials, date))
+    }
+
+    fn key_for<'a>(&'a self, credentials: &'a Credentials, date: &'a AmzDate) -> KeyFor<'a> {
+        KeyFor {
+            credentials,
+            fingerprint: credentials.fingerprint(),
+            date,
+            region: &self.region,
+            service: &self.service,
+        }
     }
 
     /// Signs a string to sign with the key for `date`, from the cache.
@@ -125,14 +133,8 @@ impl Signer {
         date: &AmzDate,
         string_to_sign: &StringToSign<'_>,
     ) -> Signature {
-        self.cache.sign(
-            credentials,
-            credentials.fingerprint(),
-            date,
-            &self.region,
-            &self.service,
-            string_to_sign,
-        )
+        self.cache
+            .sign(&self.key_for(credentials, date), string_to_sign)
     }
 
     /// The credential scope for a date.

@@ -131,23 +131,29 @@ impl SigningKey {
         for (chunk, w) in key.chunks_exact_mut(8).zip(key_words) {
             chunk.copy_from_slice(&w.to_le_bytes());
         }
-        let mut hmac = HmacKey {
-            inner: [0; 8],
-            outer: [0; 8],
-        };
-        for (state, words) in [
-            (&mut hmac.inner, inner_words),
-            (&mut hmac.outer, outer_words),
-        ] {
-            for (pair, w) in state.chunks_exact_mut(2).zip(words) {
-                if let [lo, hi] = pair {
-                    *lo = *w as u32;
-                    *hi = (*w >> 32) as u32;
-                }
-            }
-        }
+        let hmac = hmac_from_words(inner_words.iter().chain(outer_words).copied());
         Self { key, hmac }
     }
+}
+
+/// The keyed states from the 8 words the cache keeps them in (inner state
+/// first, two state words a cache word).
+fn hmac_from_words(words: impl Iterator<Item = u64>) -> HmacKey {
+    let mut hmac = HmacKey {
+        inner: [0; 8],
+        outer: [0; 8],
+    };
+    let pairs = hmac
+        .inner
+        .chunks_exact_mut(2)
+        .chain(hmac.outer.chunks_exact_mut(2));
+    for (pair, w) in pairs.zip(words) {
+        if let [lo, hi] = pair {
+            *lo = w as u32;
+            *hi = (w >> 32) as u32;
+        }
+    }
+    hmac
 }
 
 fn sign_with(hmac: &HmacKey, string_to_sign: &StringToSign<'_>) -> Signature {
@@ -181,6 +187,16 @@ pub(crate) struct KeyCache {
     key: [AtomicU64; WORDS],
 }
 
+/// What a signing key is derived from, and the fingerprint of the
+/// credentials that the cache is keyed by.
+pub(crate) struct KeyFor<'a> {
+    pub(crate) credentials: &'a Credentials,
+    pub(crate) fingerprint: u64,
+    pub(crate) date: &'a AmzDate,
+    pub(crate) region: &'a Region,
+    pub(crate) service: &'a Service,
+}
+
 /// Words of a cached key: 4 of key, 4 of each keyed state.
 const WORDS: usize = 12;
 
@@ -197,64 +213,27 @@ impl KeyCache {
 
     /// The key for `date`, from the cache when it holds one for the same day
     /// and fingerprint, else derived (and stored).
-    pub(crate) fn get(
-        &self,
-        credentials: &Credentials,
-        fingerprint: u64,
-        date: &AmzDate,
-        region: &Region,
-        service: &Service,
-    ) -> SigningKey {
-        let day = date.day_number();
-        if let Some(key) = self.read(day, fingerprint) {
+    pub(crate) fn get(&self, of: &KeyFor<'_>) -> SigningKey {
+        let day = of.date.day_number();
+        if let Some(key) = self.read(day, of.fingerprint) {
             return key;
         }
-        let key = SigningKey::from_credentials(credentials, date, region, service);
-        self.write(day, fingerprint, &key);
+        let key = SigningKey::from_credentials(of.credentials, of.date, of.region, of.service);
+        self.write(day, of.fingerprint, &key);
         key
     }
 
     /// Signs with the key for `date`: straight from the cached keyed
     /// states when the cache holds them (the raw key is not read), else
     /// with the key [`KeyCache::get`] gives.
-    pub(crate) fn sign(
-        &self,
-        credentials: &Credentials,
-        fingerprint: u64,
-        date: &AmzDate,
-        region: &Region,
-        service: &Service,
-        string_to_sign: &StringToSign<'_>,
-    ) -> Signature {
-        let day = date.day_number();
-        let cached = self.read_with(day, fingerprint, |words| {
-            let mut hmac = HmacKey {
-                inner: [0; 8],
-                outer: [0; 8],
-            };
-            let (inner_words, outer_words) = words
-                .get(4..)
-                .and_then(|w| w.split_at_checked(4))
-                .unwrap_or_default();
-            for (state, words) in [
-                (&mut hmac.inner, inner_words),
-                (&mut hmac.outer, outer_words),
-            ] {
-                for (pair, w) in state.chunks_exact_mut(2).zip(words) {
-                    let w = w.load(Ordering::Relaxed);
-                    if let [lo, hi] = pair {
-                        *lo = w as u32;
-                        *hi = (w >> 32) as u32;
-                    }
-                }
-            }
-            hmac
+    pub(crate) fn sign(&self, of: &KeyFor<'_>, string_to_sign: &StringToSign<'_>) -> Signature {
+        let cached = self.read_with(of.date.day_number(), of.fingerprint, |words| {
+            let states = words.get(4..).unwrap_or(&[]);
+            hmac_from_words(states.iter().map(|w| w.load(Ordering::Relaxed)))
         });
         match cached {
             Some(hmac) => sign_with(&hmac, string_to_sign),
-            None => self
-                .get(credentials, fingerprint, date, region, service)
-                .sign(string_to_sign),
+            None => self.get(of).sign(string_to_sign),
         }
     }
 
@@ -330,6 +309,7 @@ impl fmt::Debug for KeyCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scope::CredentialScope;
 
     /// The derivation example of the AWS documentation ("Examples of how to
     /// derive a signing key for Signature Version 4"): secret
@@ -360,15 +340,39 @@ mod tests {
         let d1 = AmzDate::parse("20240101T000000Z").unwrap();
         let d2 = AmzDate::parse("20240102T000000Z").unwrap();
         assert!(cache.read(d1.day_number(), a.fingerprint()).is_none());
-        let k1 = cache.get(&a, a.fingerprint(), &d1, &r, &s);
+        fn of<'a>(
+            credentials: &'a Credentials,
+            date: &'a AmzDate,
+            region: &'a Region,
+            service: &'a Service,
+        ) -> KeyFor<'a> {
+            KeyFor {
+                credentials,
+                fingerprint: credentials.fingerprint(),
+                date,
+                region,
+                service,
+            }
+        }
+        let k1 = cache.get(&of(&a, &d1, &r, &s));
         assert_eq!(
             cache.read(d1.day_number(), a.fingerprint()),
             Some(k1.clone())
         );
         assert!(cache.read(d1.day_number(), b.fingerprint()).is_none());
         assert!(cache.read(d2.day_number(), a.fingerprint()).is_none());
-        let kb = cache.get(&b, b.fingerprint(), &d1, &r, &s);
+        let kb = cache.get(&of(&b, &d1, &r, &s));
         assert_ne!(kb, k1);
         assert_eq!(kb, SigningKey::from_credentials(&b, &d1, &r, &s));
+        // Signing straight from the cached states (and, on a miss, from a
+        // derived key) gives what the key itself gives.
+        let sts = StringToSign::from_digest(CredentialScope::new(&d1, &r, &s), &[7; 32]);
+        assert!(cache.read(d1.day_number(), b.fingerprint()).is_some());
+        assert_eq!(cache.sign(&of(&b, &d1, &r, &s), &sts), kb.sign(&sts));
+        let empty = KeyCache::new();
+        assert_eq!(
+            empty.sign(&of(&a, &d2, &r, &s), &sts),
+            SigningKey::from_credentials(&a, &d2, &r, &s).sign(&sts)
+        );
     }
 }
