@@ -31,6 +31,13 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             let date = *out.amz_date();
             let sts = StringToSign::new(signer.scope(&date), &creq);
             assert_eq!(signer.signing_key(&date).sign(&sts), *out.signature());
+            // Signed twice in a row, the shape is this thread's template:
+            // the third signing comes from it, and must be the same.
+            for _ in 0..2 {
+                let again = signer.signing_output(&req, &payload, now).unwrap();
+                assert_eq!(again.signature(), out.signature());
+                assert_eq!(again.authorization(), out.authorization());
+            }
             out.apply_to(&mut http::HeaderMap::new()).unwrap();
         }
         (_, Err(e)) => check_no_secret("Error", &format!("{e:?} {e}"), data),
