@@ -426,9 +426,17 @@ pub(crate) fn learn(
         } else {
             memo.candidate.clear();
             shape.write(&mut memo.candidate);
+            if memo.candidate.len() > MAX_SHAPE_BYTES {
+                // Not worth a template; and the memory is given back.
+                memo.candidate = Vec::new();
+            }
         }
     });
 }
+
+/// Shapes larger than this (headers and URI together) get no template, so
+/// that what a thread keeps stays small.
+const MAX_SHAPE_BYTES: usize = 16 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -565,5 +573,37 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn large_shapes_get_no_template() {
+        use crate::AuthorizationBuf;
+        use std::time::{Duration, UNIX_EPOCH};
+        let big = vec![b'v'; 6000];
+        let headers: Vec<(&str, &[u8])> = vec![("a", &big), ("b", &big), ("c", &big)];
+        let request = SignableRequest::new("GET", "https://h.example/", &headers).unwrap();
+        let small = SignableRequest::new("GET", "https://h.example/", &[]).unwrap();
+        let signer = Signer::new(Credentials::new("AKID", "secret").unwrap(), "r1", "svc").unwrap();
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut buf = AuthorizationBuf::new();
+        for _ in 0..3 {
+            signer
+                .sign_into(&small, &PayloadHash::empty(), now, &mut buf)
+                .unwrap();
+        }
+        let small_shape = memo_shape_len();
+        assert!(small_shape > 0);
+        let mut signatures = Vec::new();
+        for _ in 0..3 {
+            signatures.push(
+                signer
+                    .sign_into(&request, &PayloadHash::empty(), now, &mut buf)
+                    .unwrap(),
+            );
+        }
+        assert_eq!(memo_shape_len(), small_shape, "a large shape is not kept");
+        let capacity = HEADER.with(|m| m.borrow().as_ref().map_or(0, |m| m.candidate.capacity()));
+        assert!(capacity <= MAX_SHAPE_BYTES, "{capacity}");
+        assert!(signatures.iter().all(|s| *s == signatures[0]));
     }
 }
