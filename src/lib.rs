@@ -58,7 +58,8 @@
 //! only the rest of the template. The signature is the same one the full
 //! canonicalization gives: the tests sign every AWS suite request, botocore
 //! vector and generated request again from the template, at the original
-//! and at another time, and compare.
+//! and at another time, and compare. Noting a new shape costs about a tenth
+//! of a microsecond; shapes over 16 KiB get no template.
 //!
 //! For high rates there are two allocation-free paths that sign exactly
 //! the same bytes: [`Signer::sign_into`] writes the header values into a
