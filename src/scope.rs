@@ -341,6 +341,11 @@ impl<'a> CredentialScope<'a> {
         self.service
     }
 
+    /// The length of the scope text.
+    pub(crate) fn text_len(&self) -> usize {
+        8 + 1 + self.region.as_str().len() + 1 + self.service.as_str().len() + 13
+    }
+
     /// Feeds the scope text to a sink without building a string.
     pub(crate) fn write_to(&self, sink: &mut impl crate::sink::Sink) {
         sink.put(self.date.date().as_bytes());

@@ -59,7 +59,6 @@ impl Sha256 {
 
     /// The state after the whole blocks written so far, when nothing waits
     /// in the block buffer.
-    #[cfg(test)]
     pub(crate) fn midstate(&self) -> Option<[u32; 8]> {
         (self.fill == 0).then_some(self.state)
     }
@@ -176,6 +175,15 @@ impl HmacKey {
         Self { inner, outer }
     }
 
+    /// A MAC under this key that has hashed `blocks` blocks (the key
+    /// block included) and holds `inner`, the inner state after them.
+    pub(crate) fn mac_after(&self, inner: [u32; 8], blocks: u64) -> Mac<'_> {
+        Mac {
+            inner: Sha256::resume(inner, blocks),
+            key: self,
+        }
+    }
+
     /// A MAC under this key, ready for the message.
     pub(crate) fn mac(&self) -> Mac<'_> {
         Mac {
@@ -199,6 +207,12 @@ pub(crate) struct Mac<'k> {
 }
 
 impl Mac<'_> {
+    /// The inner hash's state after the whole blocks so far, when the
+    /// message written so far ends on a block boundary.
+    pub(crate) fn inner_midstate(&self) -> Option<[u32; 8]> {
+        self.inner.midstate()
+    }
+
     /// The MAC. Compressing overwrites the copies of the keyed states.
     pub(crate) fn finish(mut self) -> [u8; 32] {
         let inner = self.inner.finish();

@@ -171,20 +171,190 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-/// The daily signing-key cache.
-///
-/// One entry (the key, the day it is for, and a fingerprint of the
-/// credentials, region and service that made it), guarded by a sequence
-/// counter rather than a lock: readers never write shared memory, so many
-/// threads can sign at once without contending; a writer that loses a race
-/// simply does not store, and every reader that sees a torn entry derives
-/// the key itself. The counter is odd while a write is in progress.
-pub(crate) struct KeyCache {
+/// One cache entry guarded by a sequence counter rather than a lock:
+/// readers never write shared memory, so many threads can sign at once
+/// without contending; a writer that loses a race simply does not store,
+/// and every reader that sees a torn entry computes the value itself. The
+/// counter is odd while a write is in progress. The entry is tagged with
+/// what it is for (a day or a second) and the fingerprint of the
+/// credentials; its words are cleared on drop.
+struct Slot<const N: usize> {
     seq: AtomicU64,
-    day: AtomicU64,
+    tag: AtomicU64,
     fingerprint: AtomicU64,
-    /// The key and its two keyed HMAC states.
-    key: [AtomicU64; WORDS],
+    words: [AtomicU64; N],
+}
+
+impl<const N: usize> Slot<N> {
+    fn new() -> Self {
+        Self {
+            seq: AtomicU64::new(0),
+            // u64::MAX is no day and no second: the slot starts empty.
+            tag: AtomicU64::new(u64::MAX),
+            fingerprint: AtomicU64::new(0),
+            words: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    /// Reads the entry with `load` when it is for `tag` and `fingerprint`
+    /// and no write overlapped the read; what `load` made of a torn entry is
+    /// dropped (zeroized by its own `Drop`).
+    fn read_with<T>(
+        &self,
+        tag: u64,
+        fingerprint: u64,
+        load: impl FnOnce(&[AtomicU64; N]) -> T,
+    ) -> Option<T> {
+        let s1 = self.seq.load(Ordering::Acquire);
+        if s1 & 1 == 1 {
+            return None;
+        }
+        let cached_tag = self.tag.load(Ordering::Relaxed);
+        let cached_fp = self.fingerprint.load(Ordering::Relaxed);
+        let value = load(&self.words);
+        fence(Ordering::Acquire);
+        if self.seq.load(Ordering::Relaxed) != s1 || cached_tag != tag || cached_fp != fingerprint {
+            return None;
+        }
+        Some(value)
+    }
+
+    fn write(&self, tag: u64, fingerprint: u64, words: &[u64; N]) {
+        let s = self.seq.load(Ordering::Relaxed);
+        if s & 1 == 1
+            || self
+                .seq
+                .compare_exchange(s, s.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        fence(Ordering::Release);
+        self.tag.store(tag, Ordering::Relaxed);
+        self.fingerprint.store(fingerprint, Ordering::Relaxed);
+        for (slot, w) in self.words.iter().zip(words) {
+            slot.store(*w, Ordering::Relaxed);
+        }
+        self.seq.store(s.wrapping_add(2), Ordering::Release);
+    }
+}
+
+impl<const N: usize> Drop for Slot<N> {
+    fn drop(&mut self) {
+        for slot in &self.words {
+            slot.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The signer's key cache: the day's key (with HMAC's keyed states), and
+/// the HMAC state after the first block of the current second's strings to
+/// sign.
+///
+/// That block (`AWS4-HMAC-SHA256`, the date and time, and the start of the
+/// credential scope) is the same for every request a signer signs in the
+/// same second, so a signer at high rates hashes it once a second rather
+/// than once a request. The state is as secret as the key: it lives here,
+/// beside the key, and is cleared with it.
+pub(crate) struct KeyCache {
+    key: Slot<WORDS>,
+    second: Slot<4>,
+}
+
+impl KeyCache {
+    pub(crate) fn new() -> Self {
+        Self {
+            key: Slot::new(),
+            second: Slot::new(),
+        }
+    }
+
+    /// The key for `date`, from the cache when it holds one for the same day
+    /// and fingerprint, else derived (and stored).
+    pub(crate) fn get(&self, of: &KeyFor<'_>) -> SigningKey {
+        let day = of.date.day_number();
+        if let Some(key) = self.read(day, of.fingerprint) {
+            return key;
+        }
+        let key = SigningKey::from_credentials(of.credentials, of.date, of.region, of.service);
+        self.key.write(day, of.fingerprint, &key.to_words());
+        key
+    }
+
+    /// Signs with the key for `date`: straight from the cached keyed
+    /// states when the cache holds them (the raw key is not read), else
+    /// with the key [`KeyCache::get`] gives; and from the cached state after
+    /// the first block when it is for this second.
+    pub(crate) fn sign(&self, of: &KeyFor<'_>, string_to_sign: &StringToSign<'_>) -> Signature {
+        let cached = self
+            .key
+            .read_with(of.date.day_number(), of.fingerprint, |words| {
+                let states = words.get(4..).unwrap_or(&[]);
+                hmac_from_words(states.iter().map(|w| w.load(Ordering::Relaxed)))
+            });
+        let hmac = match cached {
+            Some(hmac) => hmac,
+            None => self.get(of).hmac.clone(),
+        };
+        // The first block is the same all second only when it ends inside
+        // the scope (`AWS4-HMAC-SHA256\n` and the date line are 34 bytes).
+        let scope_line = string_to_sign.scope().text_len() + 1;
+        if 34 + scope_line < 64 || 34 + scope_line + 64 > 256 {
+            return sign_with(&hmac, string_to_sign);
+        }
+        let second = of.date.unix_seconds();
+        let after_first = self.second.read_with(second, of.fingerprint, |words| {
+            let mut state = Zeroizing::new([0u32; 8]);
+            for (pair, w) in state.chunks_exact_mut(2).zip(words) {
+                let w = w.load(Ordering::Relaxed);
+                if let [lo, hi] = pair {
+                    *lo = w as u32;
+                    *hi = (w >> 32) as u32;
+                }
+            }
+            state
+        });
+        let mut text = TextBuf {
+            bytes: [0; 256],
+            len: 0,
+        };
+        string_to_sign.write_to(&mut text);
+        let (first, rest) = text.get().split_at(64.min(text.len));
+        let mac = match &after_first {
+            Some(state) => {
+                let mut mac = hmac.mac_after(**state, 2);
+                mac.put(rest);
+                mac
+            }
+            None => {
+                let mut mac = hmac.mac();
+                mac.put(first);
+                if let Some(state) = mac.inner_midstate().map(Zeroizing::new) {
+                    let mut words = Zeroizing::new([0u64; 4]);
+                    for (w, pair) in words.iter_mut().zip(state.chunks_exact(2)) {
+                        if let [lo, hi] = pair {
+                            *w = u64::from(*lo) | (u64::from(*hi) << 32);
+                        }
+                    }
+                    self.second.write(second, of.fingerprint, &words);
+                }
+                mac.put(rest);
+                mac
+            }
+        };
+        Signature::from_mac(&mac.finish())
+    }
+
+    fn read(&self, day: u64, fingerprint: u64) -> Option<SigningKey> {
+        let words = self.key.read_with(day, fingerprint, |slots| {
+            let mut words = Zeroizing::new([0u64; WORDS]);
+            for (w, slot) in words.iter_mut().zip(slots) {
+                *w = slot.load(Ordering::Relaxed);
+            }
+            words
+        })?;
+        Some(SigningKey::from_words(&words))
+    }
 }
 
 /// What a signing key is derived from, and the fingerprint of the
@@ -200,102 +370,33 @@ pub(crate) struct KeyFor<'a> {
 /// Words of a cached key: 4 of key, 4 of each keyed state.
 const WORDS: usize = 12;
 
-impl KeyCache {
-    pub(crate) fn new() -> Self {
-        Self {
-            seq: AtomicU64::new(0),
-            // u64::MAX is no day: the cache starts empty.
-            day: AtomicU64::new(u64::MAX),
-            fingerprint: AtomicU64::new(0),
-            key: std::array::from_fn(|_| AtomicU64::new(0)),
-        }
-    }
+/// The text of a string to sign, when it fits in 256 bytes (it does for
+/// regions and services of up to 64 bytes each, the limit).
+struct TextBuf {
+    bytes: [u8; 256],
+    len: usize,
+}
 
-    /// The key for `date`, from the cache when it holds one for the same day
-    /// and fingerprint, else derived (and stored).
-    pub(crate) fn get(&self, of: &KeyFor<'_>) -> SigningKey {
-        let day = of.date.day_number();
-        if let Some(key) = self.read(day, of.fingerprint) {
-            return key;
-        }
-        let key = SigningKey::from_credentials(of.credentials, of.date, of.region, of.service);
-        self.write(day, of.fingerprint, &key);
-        key
-    }
-
-    /// Signs with the key for `date`: straight from the cached keyed
-    /// states when the cache holds them (the raw key is not read), else
-    /// with the key [`KeyCache::get`] gives.
-    pub(crate) fn sign(&self, of: &KeyFor<'_>, string_to_sign: &StringToSign<'_>) -> Signature {
-        let cached = self.read_with(of.date.day_number(), of.fingerprint, |words| {
-            let states = words.get(4..).unwrap_or(&[]);
-            hmac_from_words(states.iter().map(|w| w.load(Ordering::Relaxed)))
-        });
-        match cached {
-            Some(hmac) => sign_with(&hmac, string_to_sign),
-            None => self.get(of).sign(string_to_sign),
-        }
-    }
-
-    fn read(&self, day: u64, fingerprint: u64) -> Option<SigningKey> {
-        let words = self.read_with(day, fingerprint, |slots| {
-            let mut words = Zeroizing::new([0u64; WORDS]);
-            for (w, slot) in words.iter_mut().zip(slots) {
-                *w = slot.load(Ordering::Relaxed);
-            }
-            words
-        })?;
-        Some(SigningKey::from_words(&words))
-    }
-
-    /// Reads the entry with `load` when it is for `day` and `fingerprint`
-    /// and no write overlapped the read; what `load` made of a torn entry is
-    /// dropped (zeroized by its own `Drop`).
-    fn read_with<T>(
-        &self,
-        day: u64,
-        fingerprint: u64,
-        load: impl FnOnce(&[AtomicU64; WORDS]) -> T,
-    ) -> Option<T> {
-        let s1 = self.seq.load(Ordering::Acquire);
-        if s1 & 1 == 1 {
-            return None;
-        }
-        let cached_day = self.day.load(Ordering::Relaxed);
-        let cached_fp = self.fingerprint.load(Ordering::Relaxed);
-        let value = load(&self.key);
-        fence(Ordering::Acquire);
-        if self.seq.load(Ordering::Relaxed) != s1 || cached_day != day || cached_fp != fingerprint {
-            return None;
-        }
-        Some(value)
-    }
-
-    fn write(&self, day: u64, fingerprint: u64, key: &SigningKey) {
-        let s = self.seq.load(Ordering::Relaxed);
-        if s & 1 == 1
-            || self
-                .seq
-                .compare_exchange(s, s.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-        {
-            return;
-        }
-        fence(Ordering::Release);
-        let words = key.to_words();
-        self.day.store(day, Ordering::Relaxed);
-        self.fingerprint.store(fingerprint, Ordering::Relaxed);
-        for (slot, w) in self.key.iter().zip(words.iter()) {
-            slot.store(*w, Ordering::Relaxed);
-        }
-        self.seq.store(s.wrapping_add(2), Ordering::Release);
+impl TextBuf {
+    fn get(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
     }
 }
 
-impl Drop for KeyCache {
-    fn drop(&mut self) {
-        for slot in &self.key {
-            slot.store(0, Ordering::Relaxed);
+impl Sink for TextBuf {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        // `KeyCache::sign` checks that the text fits before it writes.
+        if let Some(slot) = self.bytes.get_mut(self.len..end) {
+            if bytes.len() <= 16 {
+                // Separators and short names: a few moves beat a call.
+                for (d, b) in slot.iter_mut().zip(bytes) {
+                    *d = *b;
+                }
+            } else {
+                slot.copy_from_slice(bytes);
+            }
+            self.len = end;
         }
     }
 }
@@ -374,5 +475,50 @@ mod tests {
             empty.sign(&of(&a, &d2, &r, &s), &sts),
             SigningKey::from_credentials(&a, &d2, &r, &s).sign(&sts)
         );
+    }
+
+    /// The state after the first block of the string to sign is kept for
+    /// the second it is for: signatures from it equal the key's own, across
+    /// seconds, days, credentials and digests; scopes too short for the
+    /// block to end inside them never use it.
+    #[test]
+    fn first_block_state_is_kept_per_second() {
+        let a = Credentials::new("AKID", "secret-one").unwrap();
+        let b = Credentials::new("AKID", "secret-two").unwrap();
+        for (region, service, kept) in [("us-west-2", "aps", true), ("r", "s", false)] {
+            let cache = KeyCache::new();
+            let r = Region::new(region).unwrap();
+            let s = Service::new(service).unwrap();
+            for (i, secs) in [
+                1_700_000_000u64,
+                1_700_000_000,
+                1_700_000_001,
+                1_700_086_400,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                for creds in [&a, &b, &a] {
+                    let date = AmzDate::from_unix_seconds(secs).unwrap();
+                    let of = KeyFor {
+                        credentials: creds,
+                        fingerprint: creds.fingerprint(),
+                        date: &date,
+                        region: &r,
+                        service: &s,
+                    };
+                    let digest = [i as u8; 32];
+                    let sts =
+                        StringToSign::from_digest(CredentialScope::new(&date, &r, &s), &digest);
+                    let expected = SigningKey::from_credentials(creds, &date, &r, &s).sign(&sts);
+                    assert_eq!(cache.sign(&of, &sts), expected, "{region} {secs}");
+                    let held = cache
+                        .second
+                        .read_with(secs, creds.fingerprint(), |_| ())
+                        .is_some();
+                    assert_eq!(held, kept, "{region} {secs}");
+                }
+            }
+        }
     }
 }
