@@ -66,8 +66,10 @@
 //! reused [`AuthorizationBuf`], and [`Signer::prepare`] turns a request shape
 //! into a [`PreparedRequest`] that holds its template explicitly.
 //!
-//! HMAC's two keyed blocks are compressed once a day, with the key: a
-//! signature costs the blocks of the string to sign and one more.
+//! HMAC's two keyed blocks are compressed once a day, with the key, and the
+//! first block of the string to sign (the algorithm, the date and time, the
+//! start of the credential scope) once a second: kept in the signer beside
+//! the key, and cleared with it.
 //!
 //! [`verify`] runs the same stages on the server side: it rebuilds the
 //! canonical request of a header-signed or presigned request with the same
