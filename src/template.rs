@@ -1,11 +1,12 @@
-//! A canonical request rendered once, with marks where the signing time, the
-//! payload hash and the session token go, and the SHA-256 state of its
-//! beginning (up to the first mark) kept.
+//! A canonical request rendered once, with marks where the signing time (and
+//! for presigning, the day), the payload hash and the session token go, and
+//! the SHA-256 state of its beginning (up to the first mark) kept.
 //!
 //! Signing a request of the same shape (method, URI, headers and settings)
 //! then hashes only the rest: [`PreparedRequest`](crate::PreparedRequest)
-//! holds one explicitly, and the default path keeps one per thread for the
-//! last shape it signed twice in a row ([`sign_by_memo`], [`learn`]).
+//! holds one explicitly, and header signing and presigning each keep one
+//! per thread for the last shape signed twice in a row ([`lookup`],
+//! [`learn`]).
 //! Either way the digest is byte for byte the one of the full canonical
 //! request: the same writer renders both, and the marks are replaced by the
 //! same bytes signing would have written there.
