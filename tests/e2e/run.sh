@@ -7,7 +7,7 @@
 #   moto    a mock of IAM, STS, SQS, DynamoDB and S3 with its IAM checks on
 #
 # Installs what is missing, starts both on 127.0.0.1 with a temporary data
-# directory, runs examples/e2e.rs against them and stops them by PID, however
+# directory, runs examples/e2e/main.rs against them and stops them by PID, however
 # the run ends. The last line printed is `N passed, M failed`.
 #
 # Usage: bash tests/e2e/run.sh
@@ -22,7 +22,7 @@ S3S_FS_VERSION=0.14.1
 MOTO_VERSION=5.2.1
 # moto lets this many actions through before it checks signatures; the
 # suite spends them creating its users, keys and role. It must equal
-# MOTO_SETUP_ACTIONS in examples/e2e.rs.
+# MOTO_SETUP_ACTIONS in examples/e2e/main.rs.
 MOTO_SETUP_ACTIONS=7
 READY_SECONDS=60
 CHECKS_SECONDS=300
