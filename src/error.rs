@@ -44,6 +44,21 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A SigV4a region set is empty, too long, or has an empty or malformed
+    /// entry.
+    #[error("invalid region set {region_set:?}: {reason}")]
+    InvalidRegionSet {
+        /// The region set as given.
+        region_set: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A SigV4a public key is not a point on P-256.
+    #[error("invalid public key: {reason}")]
+    InvalidPublicKey {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The HTTP method is empty or not an HTTP token.
     #[error("invalid HTTP method {method:?}")]
     InvalidMethod {

@@ -165,6 +165,8 @@ mod sink;
 mod stack_vec;
 mod string_to_sign;
 mod template;
+#[cfg(feature = "sigv4a")]
+pub mod v4a;
 mod verify;
 
 pub use auth_buf::AuthorizationBuf;

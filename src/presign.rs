@@ -86,37 +86,47 @@ impl PresignOutput {
     /// `query` (the URL's query string, without '?') with the parameters
     /// appended.
     pub fn append_to_query(&self, query: &str) -> String {
-        let mut out = Vec::with_capacity(query.len() + 1 + self.text.len());
-        self.write_query(&mut out, query);
-        // Only ASCII was added to the caller's text.
-        String::from_utf8(out).unwrap_or_default()
-    }
-
-    fn write_query(&self, out: &mut Vec<u8>, query: &str) {
-        out.extend_from_slice(query.as_bytes());
-        if !query.is_empty() {
-            out.push(b'&');
-        }
-        out.extend_from_slice(&self.text);
+        append_params(query, &self.text)
     }
 
     /// The URI with the parameters appended to its query.
     pub fn apply_to_uri(&self, uri: &http::Uri) -> Result<http::Uri, Error> {
-        let failed = || Error::InvalidUri {
-            reason: "the presigned URI could not be built",
-        };
-        let query = uri.query().unwrap_or("");
-        let path = uri.path();
-        // Exactly the length, so that the text becomes the URI's storage
-        // without another allocation.
-        let mut text = Vec::with_capacity(path.len() + 1 + query.len() + 1 + self.text.len());
-        text.extend_from_slice(path.as_bytes());
-        text.push(b'?');
-        self.write_query(&mut text, query);
-        let mut parts = uri.clone().into_parts();
-        parts.path_and_query = Some(http::uri::PathAndQuery::try_from(text).map_err(|_| failed())?);
-        http::Uri::from_parts(parts).map_err(|_| failed())
+        uri_with_params(uri, &self.text)
     }
+}
+
+fn write_query(out: &mut Vec<u8>, query: &str, params: &[u8]) {
+    out.extend_from_slice(query.as_bytes());
+    if !query.is_empty() {
+        out.push(b'&');
+    }
+    out.extend_from_slice(params);
+}
+
+/// `query` with the encoded parameters `params` (ASCII) appended.
+pub(crate) fn append_params(query: &str, params: &[u8]) -> String {
+    let mut out = Vec::with_capacity(query.len() + 1 + params.len());
+    write_query(&mut out, query, params);
+    // Only ASCII was added to the caller's text.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `uri` with the encoded parameters `params` appended to its query.
+pub(crate) fn uri_with_params(uri: &http::Uri, params: &[u8]) -> Result<http::Uri, Error> {
+    let failed = || Error::InvalidUri {
+        reason: "the presigned URI could not be built",
+    };
+    let query = uri.query().unwrap_or("");
+    let path = uri.path();
+    // Exactly the length, so that the text becomes the URI's storage
+    // without another allocation.
+    let mut text = Vec::with_capacity(path.len() + 1 + query.len() + 1 + params.len());
+    text.extend_from_slice(path.as_bytes());
+    text.push(b'?');
+    write_query(&mut text, query, params);
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(http::uri::PathAndQuery::try_from(text).map_err(|_| failed())?);
+    http::Uri::from_parts(parts).map_err(|_| failed())
 }
 
 impl fmt::Debug for PresignOutput {
@@ -146,9 +156,37 @@ pub(crate) fn check_expires(expires: Duration) -> Result<u64, Error> {
     Ok(secs)
 }
 
+/// Checks a presign expiry (and, when the settings ask, that the URL does
+/// not outlive the credentials); returns it in seconds, and the date.
+pub(crate) fn check_presign(
+    settings: &crate::Settings,
+    credentials: &Credentials,
+    expires: Duration,
+    now: SystemTime,
+) -> Result<(u64, AmzDate), Error> {
+    let secs = check_expires(expires)?;
+    let date = AmzDate::from_system_time(now)?;
+    if settings.credential_expiry == CredentialExpiryCheck::Refuse {
+        if let Some(limit) = credentials.expiry() {
+            let url_expires = date.to_system_time() + expires;
+            if url_expires > limit {
+                let unix = |t: SystemTime| {
+                    t.duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs())
+                };
+                return Err(Error::PresignOutlivesCredentials {
+                    url_expires: unix(url_expires),
+                    credentials_expire: unix(limit),
+                });
+            }
+        }
+    }
+    Ok((secs, date))
+}
+
 /// A sink that percent-encodes what it is given (every byte but the
 /// unreserved characters) into another sink.
-struct Encoding<'s, S: Sink>(&'s mut S);
+pub(crate) struct Encoding<'s, S: Sink>(pub(crate) &'s mut S);
 
 impl<S: Sink> Sink for Encoding<'_, S> {
     fn put(&mut self, bytes: &[u8]) {
@@ -157,7 +195,7 @@ impl<S: Sink> Sink for Encoding<'_, S> {
 }
 
 /// Writes a number in decimal.
-fn write_decimal(sink: &mut impl Sink, mut n: u64) {
+pub(crate) fn write_decimal(sink: &mut impl Sink, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -423,24 +461,7 @@ impl Signer {
         expires: Duration,
         now: SystemTime,
     ) -> Result<(u64, AmzDate), Error> {
-        let secs = check_expires(expires)?;
-        let date = AmzDate::from_system_time(now)?;
-        if self.settings().credential_expiry == CredentialExpiryCheck::Refuse {
-            if let Some(limit) = credentials.expiry() {
-                let url_expires = date.to_system_time() + expires;
-                if url_expires > limit {
-                    let unix = |t: SystemTime| {
-                        t.duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_secs())
-                    };
-                    return Err(Error::PresignOutlivesCredentials {
-                        url_expires: unix(url_expires),
-                        credentials_expire: unix(limit),
-                    });
-                }
-            }
-        }
-        Ok((secs, date))
+        check_presign(self.settings(), credentials, expires, now)
     }
 
     /// Renders the presigning template of a request: its canonical request

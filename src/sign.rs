@@ -464,36 +464,65 @@ impl SigningOutput {
     /// Inserts the headers into a header map, replacing any of the same
     /// names. `authorization` and the token are marked sensitive.
     pub fn apply_to(self, headers: &mut HeaderMap) -> Result<(), Error> {
-        let invalid = |name: &str| Error::InvalidHeaderValue {
-            name: name.to_owned(),
-            reason: "it is not a valid header value",
-        };
-        // One growth of the map for all the headers added, rather than one
-        // per insertion. Only a hint, so its result is not needed.
-        let adding = 2
-            + usize::from(self.security_token.is_some())
-            + usize::from(self.content_sha256.is_some());
-        let _ = headers.try_reserve(adding);
-        if let Some(token) = self.security_token {
-            headers.insert(
-                const { HeaderName::from_static(X_AMZ_SECURITY_TOKEN) },
-                token,
-            );
-        }
-        let date = date_header(&self.amz_date).ok_or_else(|| invalid(X_AMZ_DATE))?;
-        headers.insert(const { HeaderName::from_static(X_AMZ_DATE) }, date);
-        if let Some(payload) = self.content_sha256 {
-            let v = HeaderValue::from_str(payload.as_str())
-                .map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
-            headers.insert(const { HeaderName::from_static(X_AMZ_CONTENT_SHA256) }, v);
-        }
-        // Takes the buffer over without copying it.
-        let mut auth =
-            HeaderValue::try_from(self.authorization).map_err(|_| invalid("authorization"))?;
-        auth.set_sensitive(true);
-        headers.insert(http::header::AUTHORIZATION, auth);
-        Ok(())
+        apply_headers(
+            headers,
+            AddedHeaders {
+                security_token: self.security_token,
+                amz_date: &self.amz_date,
+                content_sha256: self.content_sha256,
+                authorization: self.authorization,
+                extra: None,
+            },
+        )
     }
+}
+
+/// The headers signing adds, as [`apply_headers`] inserts them.
+pub(crate) struct AddedHeaders<'a> {
+    pub(crate) security_token: Option<HeaderValue>,
+    pub(crate) amz_date: &'a AmzDate,
+    pub(crate) content_sha256: Option<PayloadHash>,
+    pub(crate) authorization: Vec<u8>,
+    /// One more header to set (SigV4a's region set).
+    pub(crate) extra: Option<(HeaderName, HeaderValue)>,
+}
+
+/// Inserts the headers signing adds into a header map, replacing any of
+/// the same names. `authorization` and the token are marked sensitive.
+pub(crate) fn apply_headers(headers: &mut HeaderMap, added: AddedHeaders<'_>) -> Result<(), Error> {
+    let invalid = |name: &str| Error::InvalidHeaderValue {
+        name: name.to_owned(),
+        reason: "it is not a valid header value",
+    };
+    // One growth of the map for all the headers added, rather than one
+    // per insertion. Only a hint, so its result is not needed.
+    let adding = 2
+        + usize::from(added.security_token.is_some())
+        + usize::from(added.content_sha256.is_some())
+        + usize::from(added.extra.is_some());
+    let _ = headers.try_reserve(adding);
+    if let Some(token) = added.security_token {
+        headers.insert(
+            const { HeaderName::from_static(X_AMZ_SECURITY_TOKEN) },
+            token,
+        );
+    }
+    let date = date_header(added.amz_date).ok_or_else(|| invalid(X_AMZ_DATE))?;
+    headers.insert(const { HeaderName::from_static(X_AMZ_DATE) }, date);
+    if let Some((name, value)) = added.extra {
+        headers.insert(name, value);
+    }
+    if let Some(payload) = added.content_sha256 {
+        let v =
+            HeaderValue::from_str(payload.as_str()).map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
+        headers.insert(const { HeaderName::from_static(X_AMZ_CONTENT_SHA256) }, v);
+    }
+    // Takes the buffer over without copying it.
+    let mut auth =
+        HeaderValue::try_from(added.authorization).map_err(|_| invalid("authorization"))?;
+    auth.set_sensitive(true);
+    headers.insert(http::header::AUTHORIZATION, auth);
+    Ok(())
 }
 
 /// The `x-amz-date` value for a date: the last one made on this thread is
