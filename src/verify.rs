@@ -9,7 +9,7 @@
 //! satisfy: the clock skew, the longest presign expiry, the regions and
 //! services, the headers that must be signed, the payload rules.
 
-mod parse;
+pub(crate) mod parse;
 mod rejection;
 
 use std::fmt;
@@ -280,9 +280,23 @@ pub struct Verified {
     amz_date: AmzDate,
     expires_at: Option<SystemTime>,
     payload: PayloadHash,
-    signature: Signature,
     signed_headers: Vec<String>,
-    signing_key: SigningKey,
+    proof: Proof,
+}
+
+/// What checked out: the signature, and what it was checked with.
+pub(crate) enum Proof {
+    /// SigV4: the HMAC signature and the signing key.
+    V4 {
+        signature: Signature,
+        signing_key: SigningKey,
+    },
+    /// SigV4a: the ECDSA signature and the region set.
+    #[cfg(feature = "sigv4a")]
+    V4a {
+        signature: crate::v4a::Signature,
+        region_set: crate::v4a::RegionSet,
+    },
 }
 
 impl Verified {
@@ -296,7 +310,10 @@ impl Verified {
         &self.access_key_id
     }
 
-    /// The region of the credential scope.
+    /// The region of the credential scope. For SigV4a, the region this
+    /// server serves that the region set holds (the first of
+    /// [`Policy::regions`] it holds; with no regions in the policy, the
+    /// set's first entry as written).
     pub fn region(&self) -> &Region {
         &self.region
     }
@@ -322,9 +339,42 @@ impl Verified {
         &self.payload
     }
 
-    /// The request's signature (the seed signature of a streaming upload).
-    pub fn signature(&self) -> &Signature {
-        &self.signature
+    /// The algorithm the request was signed with: [`crate::ALGORITHM`]
+    /// (SigV4), or `AWS4-ECDSA-P256-SHA256` (SigV4a).
+    pub fn algorithm(&self) -> &'static str {
+        match self.proof {
+            Proof::V4 { .. } => crate::ALGORITHM,
+            #[cfg(feature = "sigv4a")]
+            Proof::V4a { .. } => crate::v4a::ALGORITHM,
+        }
+    }
+
+    /// The request's SigV4 signature (the seed signature of a streaming
+    /// upload); `None` for SigV4a.
+    pub fn signature(&self) -> Option<&Signature> {
+        match &self.proof {
+            Proof::V4 { signature, .. } => Some(signature),
+            #[cfg(feature = "sigv4a")]
+            Proof::V4a { .. } => None,
+        }
+    }
+
+    /// The request's SigV4a signature; `None` for SigV4.
+    #[cfg(feature = "sigv4a")]
+    pub fn sigv4a_signature(&self) -> Option<&crate::v4a::Signature> {
+        match &self.proof {
+            Proof::V4a { signature, .. } => Some(signature),
+            Proof::V4 { .. } => None,
+        }
+    }
+
+    /// The SigV4a region set; `None` for SigV4.
+    #[cfg(feature = "sigv4a")]
+    pub fn region_set(&self) -> Option<&crate::v4a::RegionSet> {
+        match &self.proof {
+            Proof::V4a { region_set, .. } => Some(region_set),
+            Proof::V4 { .. } => None,
+        }
     }
 
     /// The signed header names, lowercase and sorted.
@@ -332,9 +382,14 @@ impl Verified {
         &self.signed_headers
     }
 
-    /// The signing key, for checking chunk or event signatures. A secret.
-    pub fn signing_key(&self) -> &SigningKey {
-        &self.signing_key
+    /// The SigV4 signing key, for checking chunk or event signatures; `None`
+    /// for SigV4a. A secret.
+    pub fn signing_key(&self) -> Option<&SigningKey> {
+        match &self.proof {
+            Proof::V4 { signing_key, .. } => Some(signing_key),
+            #[cfg(feature = "sigv4a")]
+            Proof::V4a { .. } => None,
+        }
     }
 }
 
@@ -348,7 +403,8 @@ impl fmt::Debug for Verified {
             .field("amz_date", &self.amz_date)
             .field("payload", &self.payload)
             .field("signed_headers", &self.signed_headers)
-            .field("signing_key", &self.signing_key)
+            .field("algorithm", &self.algorithm())
+            .field("signing_key", &self.signing_key())
             .finish()
     }
 }
@@ -412,21 +468,62 @@ pub fn verify<L: CredentialsLookup + ?Sized>(
     match (authorization.as_slice(), presigned) {
         ([], false) => Err(Rejection::MissingAuthentication),
         ([_, ..], true) => Err(Rejection::ConflictingAuthentication),
-        ([value], false) => verify_header(request, value, payload, credentials, now, policy),
+        ([value], false) => {
+            #[cfg(feature = "sigv4a")]
+            if crate::v4a::verify::is_sigv4a_authorization(value) {
+                return crate::v4a::verify::verify_header(
+                    request,
+                    value,
+                    payload,
+                    credentials,
+                    now,
+                    policy,
+                );
+            }
+            verify_header(request, value, payload, credentials, now, policy)
+        }
         ([_, _, ..], false) => Err(Rejection::RepeatedAuthorization),
-        ([], true) => verify_query(request, payload, credentials, now, policy),
+        ([], true) => {
+            #[cfg(feature = "sigv4a")]
+            if crate::v4a::verify::is_sigv4a_query(request.query()) {
+                return crate::v4a::verify::verify_query(
+                    request,
+                    payload,
+                    credentials,
+                    now,
+                    policy,
+                );
+            }
+            verify_query(request, payload, credentials, now, policy)
+        }
     }
 }
 
 /// What the two kinds of signing have in common once parsed.
-struct Claim<'r> {
-    kind: AuthKind,
-    credential: CredentialText,
-    date: AmzDate,
-    signed_headers: Vec<&'r str>,
-    signature: &'r str,
-    token: Option<&'r [u8]>,
-    expires: Option<u64>,
+pub(crate) struct Claim<'r> {
+    pub(crate) kind: AuthKind,
+    pub(crate) access_key_id: String,
+    /// The date of the credential scope, `YYYYMMDD`.
+    pub(crate) scope_date: String,
+    /// The scope's region (SigV4), or the served region the set holds (SigV4a).
+    pub(crate) region: Region,
+    pub(crate) service: Service,
+    pub(crate) date: AmzDate,
+    pub(crate) signed_headers: Vec<&'r str>,
+    pub(crate) signature: &'r str,
+    pub(crate) token: Option<&'r [u8]>,
+    pub(crate) expires: Option<u64>,
+}
+
+impl Claim<'_> {
+    fn from_credential(credential: &CredentialText) -> (String, String, Region, Service) {
+        (
+            credential.access_key_id().to_owned(),
+            credential.date().to_owned(),
+            credential.region().clone(),
+            credential.service().clone(),
+        )
+    }
 }
 
 fn verify_header<L: CredentialsLookup + ?Sized>(
@@ -449,30 +546,31 @@ fn verify_header<L: CredentialsLookup + ?Sized>(
     })?;
     let auth = parse_authorization(text).map_err(malformed)?;
     check_scope(AuthKind::Header, auth.credential(), policy)?;
-    let date = match request.header_values("x-amz-date").as_slice() {
-        [] => return Err(Rejection::MissingDate),
-        [one] => std::str::from_utf8(one)
-            .ok()
-            .and_then(|t| AmzDate::parse(t.trim_matches([' ', '\t'])).ok())
-            .ok_or(Rejection::InvalidDate)?,
-        _ => return Err(Rejection::InvalidDate),
-    };
-    let tokens = request.header_values("x-amz-security-token");
-    let token = match tokens.as_slice() {
-        [] => None,
-        [one] => Some(*one),
-        _ => return Err(Rejection::InvalidToken),
-    };
+    let date = header_date(request)?;
+    let token = header_token(request)?;
+    let (access_key_id, scope_date, region, service) = Claim::from_credential(auth.credential());
     let claim = Claim {
         kind: AuthKind::Header,
-        credential: auth.credential().clone(),
+        access_key_id,
+        scope_date,
+        region,
+        service,
         date,
         signed_headers: auth.signed_headers().to_vec(),
         signature: auth.signature(),
         token,
         expires: None,
     };
-    finish(request, request, claim, payload, credentials, now, policy)
+    finish(
+        request,
+        request,
+        claim,
+        payload,
+        credentials,
+        now,
+        policy,
+        check_v4,
+    )
 }
 
 fn verify_query<L: CredentialsLookup + ?Sized>(
@@ -487,23 +585,15 @@ fn verify_query<L: CredentialsLookup + ?Sized>(
         error,
     })?;
     check_scope(AuthKind::Query, q.credential(), policy)?;
-    let max = policy.max_presign_expiry.as_secs();
-    if q.expires() == 0 || q.expires() > max {
-        return Err(Rejection::ExpiresOutOfRange {
-            expires: q.expires(),
-            max,
-        });
-    }
-    let header_tokens = request.header_values("x-amz-security-token");
-    let token = match (q.security_token(), header_tokens.as_slice()) {
-        (Some(t), []) => Some(t.as_bytes()),
-        (None, []) => None,
-        (None, [one]) => Some(*one),
-        _ => return Err(Rejection::InvalidToken),
-    };
+    check_expires(q.expires(), policy)?;
+    let token = query_token(q.security_token(), request)?;
+    let (access_key_id, scope_date, region, service) = Claim::from_credential(q.credential());
     let claim = Claim {
         kind: AuthKind::Query,
-        credential: q.credential().clone(),
+        access_key_id,
+        scope_date,
+        region,
+        service,
         date: *q.date(),
         signed_headers: q.signed_headers(),
         signature: q.signature(),
@@ -511,12 +601,77 @@ fn verify_query<L: CredentialsLookup + ?Sized>(
         expires: Some(q.expires()),
     };
     // A token added after signing is not part of the signed query.
-    let query = match policy.settings_for(q.credential().service()).session_token {
-        SessionTokenMode::AddedAfterSigning => q.unsigned_query_without_token(),
-        _ => q.unsigned_query().to_owned(),
-    };
+    let query = signed_query(q.unsigned_query(), q.credential().service(), policy);
     let signed = request.with_query(&query);
-    finish(request, &signed, claim, payload, credentials, now, policy)
+    finish(
+        request,
+        &signed,
+        claim,
+        payload,
+        credentials,
+        now,
+        policy,
+        check_v4,
+    )
+}
+
+/// The signing time of a header-signed request: its one `x-amz-date`.
+pub(crate) fn header_date(request: &SignableRequest<'_>) -> Result<AmzDate, Rejection> {
+    match request.header_values("x-amz-date").as_slice() {
+        [] => Err(Rejection::MissingDate),
+        [one] => std::str::from_utf8(one)
+            .ok()
+            .and_then(|t| AmzDate::parse(t.trim_matches([' ', '\t'])).ok())
+            .ok_or(Rejection::InvalidDate),
+        _ => Err(Rejection::InvalidDate),
+    }
+}
+
+/// The session token of a header-signed request: at most one
+/// `x-amz-security-token`.
+pub(crate) fn header_token<'a>(
+    request: &SignableRequest<'a>,
+) -> Result<Option<&'a [u8]>, Rejection> {
+    match request.header_values("x-amz-security-token").as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        _ => Err(Rejection::InvalidToken),
+    }
+}
+
+/// The session token of a presigned request: in the query, or (added
+/// after signing) in one header, not both.
+pub(crate) fn query_token<'a>(
+    in_query: Option<&'a str>,
+    request: &SignableRequest<'a>,
+) -> Result<Option<&'a [u8]>, Rejection> {
+    match (
+        in_query,
+        request.header_values("x-amz-security-token").as_slice(),
+    ) {
+        (Some(t), []) => Ok(Some(t.as_bytes())),
+        (None, []) => Ok(None),
+        (None, [one]) => Ok(Some(*one)),
+        _ => Err(Rejection::InvalidToken),
+    }
+}
+
+/// Checks `X-Amz-Expires` against the policy.
+pub(crate) fn check_expires(expires: u64, policy: &Policy) -> Result<(), Rejection> {
+    let max = policy.max_presign_expiry.as_secs();
+    if expires == 0 || expires > max {
+        return Err(Rejection::ExpiresOutOfRange { expires, max });
+    }
+    Ok(())
+}
+
+/// The query that was signed: the query minus the signature, and minus the
+/// token when the service's rules add it after signing.
+pub(crate) fn signed_query(unsigned_query: &str, service: &Service, policy: &Policy) -> String {
+    match policy.settings_for(service).session_token {
+        SessionTokenMode::AddedAfterSigning => parse::without_token(unsigned_query),
+        _ => unsigned_query.to_owned(),
+    }
 }
 
 fn check_scope(
@@ -536,15 +691,19 @@ fn check_scope(
             expected: policy.regions.clone(),
         });
     }
-    if !policy.services.is_empty()
-        && !policy
-            .services
-            .iter()
-            .any(|s| s == credential.service().as_str())
-    {
+    check_service(kind, credential.service(), policy)
+}
+
+/// Checks that the policy accepts the scope's service.
+pub(crate) fn check_service(
+    kind: AuthKind,
+    service: &Service,
+    policy: &Policy,
+) -> Result<(), Rejection> {
+    if !policy.services.is_empty() && !policy.services.iter().any(|s| s == service.as_str()) {
         return Err(Rejection::WrongService {
             kind,
-            service: credential.service().as_str().to_owned(),
+            service: service.as_str().to_owned(),
             expected: policy.services.clone(),
         });
     }
@@ -563,15 +722,15 @@ fn time_text(t: SystemTime) -> String {
         .map_or_else(|_| format!("{} (unix seconds)", unix(t)), |d| d.to_string())
 }
 
-fn check_time(
+pub(crate) fn check_time(
     claim: &Claim<'_>,
     now: SystemTime,
     policy: &Policy,
 ) -> Result<Option<SystemTime>, Rejection> {
-    if claim.credential.date() != claim.date.date() {
+    if claim.scope_date != claim.date.date() {
         return Err(Rejection::ScopeDateMismatch {
             kind: claim.kind,
-            scope_date: claim.credential.date().to_owned(),
+            scope_date: claim.scope_date.clone(),
             amz_date: claim.date.to_string(),
         });
     }
@@ -607,7 +766,7 @@ fn check_time(
     }
 }
 
-fn check_required(claim: &Claim<'_>, policy: &Policy) -> Result<(), Rejection> {
+pub(crate) fn check_required(claim: &Claim<'_>, policy: &Policy) -> Result<(), Rejection> {
     let date_header = match claim.kind {
         AuthKind::Header => Some("x-amz-date"),
         AuthKind::Query => None,
@@ -630,12 +789,12 @@ fn check_required(claim: &Claim<'_>, policy: &Policy) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn lookup<L: CredentialsLookup + ?Sized>(
+pub(crate) fn lookup<L: CredentialsLookup + ?Sized>(
     claim: &Claim<'_>,
     credentials: &L,
     now: SystemTime,
 ) -> Result<Credentials, Rejection> {
-    let id = claim.credential.access_key_id();
+    let id = claim.access_key_id.as_str();
     let found = credentials
         .lookup(id)
         .map_err(|e| Rejection::LookupFailed {
@@ -662,7 +821,7 @@ fn lookup<L: CredentialsLookup + ?Sized>(
     Ok(found)
 }
 
-fn trim_ws(v: &[u8]) -> &[u8] {
+pub(crate) fn trim_ws(v: &[u8]) -> &[u8] {
     let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
     let start = v.iter().position(|b| !is_ws(b)).unwrap_or(v.len());
     let end = v.iter().rposition(|b| !is_ws(b)).map_or(start, |p| p + 1);
@@ -670,7 +829,7 @@ fn trim_ws(v: &[u8]) -> &[u8] {
 }
 
 /// The payload line to sign.
-fn payload_line(
+pub(crate) fn payload_line(
     request: &SignableRequest<'_>,
     kind: AuthKind,
     settings: &Settings,
@@ -739,7 +898,12 @@ fn payload_line(
     Ok(line)
 }
 
-fn finish<L: CredentialsLookup + ?Sized>(
+/// Checks what both kinds of signing and both algorithms check, rebuilds
+/// the canonical request, and has `check` verify the signature of its
+/// digest with the credentials found: `Err` with the string to sign it
+/// computed when the signature does not match.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish<L: CredentialsLookup + ?Sized>(
     request: &SignableRequest<'_>,
     signed_request: &SignableRequest<'_>,
     claim: Claim<'_>,
@@ -747,13 +911,12 @@ fn finish<L: CredentialsLookup + ?Sized>(
     credentials: &L,
     now: SystemTime,
     policy: &Policy,
+    check: impl FnOnce(&Credentials, &Claim<'_>, &[u8; 32]) -> Result<Proof, String>,
 ) -> Result<Verified, Rejection> {
     check_required(&claim, policy)?;
     let expires_at = check_time(&claim, now, policy)?;
     let found = lookup(&claim, credentials, now)?;
-    let region = claim.credential.region().clone();
-    let service = claim.credential.service().clone();
-    let settings = policy.settings_for(&service);
+    let settings = policy.settings_for(&claim.service);
     let line = payload_line(request, claim.kind, &settings, payload, policy)?;
 
     let additions = Additions {
@@ -784,33 +947,44 @@ fn finish<L: CredentialsLookup + ?Sized>(
     plan.collect_params(signed_request, &[])
         .map_err(|error| Rejection::InvalidRequest { error })?;
     let digest = plan.hash(&settings);
-    let scope = CredentialScope::new(&claim.date, &region, &service);
-    let string_to_sign = StringToSign::from_digest(scope, &digest);
-    let key = SigningKey::from_credentials(&found, &claim.date, &region, &service);
-    let signature = key.sign(&string_to_sign);
-    if !signature.matches(claim.signature) {
-        return Err(Rejection::SignatureDoesNotMatch {
+    let proof = check(&found, &claim, &digest).map_err(|string_to_sign| {
+        Rejection::SignatureDoesNotMatch {
             computed: Box::new(Mismatch {
                 canonical_request: CanonicalRequest::from_plan(&plan, &settings),
-                string_to_sign: string_to_sign.to_string(),
+                string_to_sign,
             }),
-        });
-    }
+        }
+    })?;
     Ok(Verified {
         kind: claim.kind,
-        access_key_id: claim.credential.access_key_id().to_owned(),
-        region,
-        service,
+        access_key_id: claim.access_key_id,
+        region: claim.region,
+        service: claim.service,
         amz_date: claim.date,
         expires_at,
         payload: line,
-        signature,
         signed_headers: claim
             .signed_headers
             .iter()
             .map(|s| (*s).to_owned())
             .collect(),
-        signing_key: key,
+        proof,
+    })
+}
+
+/// Checks a SigV4 signature: HMAC with the key derived for the scope.
+fn check_v4(found: &Credentials, claim: &Claim<'_>, digest: &[u8; 32]) -> Result<Proof, String> {
+    let scope = CredentialScope::new(&claim.date, &claim.region, &claim.service);
+    let string_to_sign = StringToSign::from_digest(scope, digest);
+    let signing_key =
+        SigningKey::from_credentials(found, &claim.date, &claim.region, &claim.service);
+    let signature = signing_key.sign(&string_to_sign);
+    if !signature.matches(claim.signature) {
+        return Err(string_to_sign.to_string());
+    }
+    Ok(Proof::V4 {
+        signature,
+        signing_key,
     })
 }
 
@@ -958,9 +1132,11 @@ mod tests {
             amz_date: date,
             expires_at: None,
             payload: PayloadHash::Unsigned,
-            signature: key.sign_bytes(b"x"),
             signed_headers: vec!["host".into()],
-            signing_key: key,
+            proof: Proof::V4 {
+                signature: key.sign_bytes(b"x"),
+                signing_key: key,
+            },
         };
         let shown = format!("{verified:?}");
         assert!(!shown.contains(&key_hex) && !shown.contains("SECRETKEY"));

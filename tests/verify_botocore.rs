@@ -140,7 +140,7 @@ fn every_botocore_vector_verifies() {
         match awsig::verify(&request, payload, &creds, now, &policy) {
             Ok(ok) => {
                 assert_eq!(
-                    ok.signature().as_str(),
+                    ok.signature().map(|s| s.as_str()).unwrap_or_default(),
                     v.v["expected"]["signature"].as_str().unwrap(),
                     "{name}"
                 );

@@ -45,7 +45,7 @@ pub enum AuthParseError {
     },
 }
 
-fn malformed(part: &'static str, reason: &'static str) -> AuthParseError {
+pub(crate) fn malformed(part: &'static str, reason: &'static str) -> AuthParseError {
     AuthParseError::Malformed { part, reason }
 }
 
@@ -175,7 +175,7 @@ pub fn parse_signed_headers<'a>(
     Ok(names)
 }
 
-fn parse_signature(text: &str, part: &'static str) -> Result<(), AuthParseError> {
+pub(crate) fn parse_signature(text: &str, part: &'static str) -> Result<(), AuthParseError> {
     if text.len() != 64 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return Err(malformed(part, "expected 64 lowercase hexadecimal digits"));
     }
@@ -222,20 +222,38 @@ impl<'a> AuthorizationHeader<'a> {
 /// # Ok::<(), awsig::AuthParseError>(())
 /// ```
 pub fn parse_authorization(value: &str) -> Result<AuthorizationHeader<'_>, AuthParseError> {
+    let (credential, signed_headers, signature) = split_authorization(value, ALGORITHM)?;
+    let credential = parse_credential(credential, "Credential")?;
+    let signed_headers = parse_signed_headers(signed_headers, "SignedHeaders")?;
+    parse_signature(signature, "Signature")?;
+    Ok(AuthorizationHeader {
+        credential,
+        signed_headers,
+        signature,
+    })
+}
+
+/// Splits an `Authorization` value of `algorithm` into its credential,
+/// signed-headers and signature texts (each checked to appear once, none
+/// yet parsed).
+pub(crate) fn split_authorization<'a>(
+    value: &'a str,
+    algorithm: &str,
+) -> Result<(&'a str, &'a str, &'a str), AuthParseError> {
     if value.len() > MAX_AUTH_TEXT_BYTES {
         return Err(malformed("Authorization", "it is too long"));
     }
     let is_ws = |c: char| c == ' ' || c == '\t';
     let value = value.trim_matches(is_ws);
-    let (algorithm, rest) = value.split_once(is_ws).unwrap_or((value, ""));
-    if algorithm != ALGORITHM {
-        if algorithm.is_empty() {
+    let (given, rest) = value.split_once(is_ws).unwrap_or((value, ""));
+    if given != algorithm {
+        if given.is_empty() {
             return Err(AuthParseError::Missing {
                 part: "the algorithm",
             });
         }
         return Err(AuthParseError::UnsupportedAlgorithm {
-            algorithm: lossy(algorithm.as_bytes()),
+            algorithm: lossy(given.as_bytes()),
         });
     }
     let mut credential = None;
@@ -277,14 +295,7 @@ pub fn parse_authorization(value: &str) -> Result<AuthorizationHeader<'_>, AuthP
         part: "SignedHeaders",
     })?;
     let signature = signature.ok_or(AuthParseError::Missing { part: "Signature" })?;
-    let credential = parse_credential(credential, "Credential")?;
-    let signed_headers = parse_signed_headers(signed_headers, "SignedHeaders")?;
-    parse_signature(signature, "Signature")?;
-    Ok(AuthorizationHeader {
-        credential,
-        signed_headers,
-        signature,
-    })
+    Ok((credential, signed_headers, signature))
 }
 
 /// The `X-Amz-*` parameters of a presigned URL, decoded.
@@ -340,14 +351,7 @@ impl PresignedQuery {
     /// As [`PresignedQuery::unsigned_query`], without `X-Amz-Security-Token`
     /// (for tokens added after signing).
     pub fn unsigned_query_without_token(&self) -> String {
-        self.unsigned_query
-            .split('&')
-            .filter(|piece| {
-                let key = piece.split_once('=').map_or(*piece, |(k, _)| k);
-                decode(key).as_deref() != Some("X-Amz-Security-Token")
-            })
-            .collect::<Vec<_>>()
-            .join("&")
+        without_token(&self.unsigned_query)
     }
 }
 
@@ -365,6 +369,18 @@ impl fmt::Debug for PresignedQuery {
             )
             .finish()
     }
+}
+
+/// A query without its `X-Amz-Security-Token` parameters.
+pub(crate) fn without_token(query: &str) -> String {
+    query
+        .split('&')
+        .filter(|piece| {
+            let key = piece.split_once('=').map_or(*piece, |(k, _)| k);
+            decode(key).as_deref() != Some("X-Amz-Security-Token")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 const SIGNATURE_PARAM: &str = "X-Amz-Signature";
@@ -388,7 +404,7 @@ pub fn is_presigned_query(query: &str) -> bool {
 
 /// Percent-decodes a query component ('+' stays a plus sign, as when
 /// signing); `None` if it is not valid escapes or not UTF-8.
-fn decode(text: &str) -> Option<String> {
+pub(crate) fn decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     if !bytes.contains(&b'%') {
         return Some(text.to_owned());
@@ -407,23 +423,34 @@ fn decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Parses the `X-Amz-*` parameters of a presigned URL's query string
-/// (wire form, without '?').
-///
-/// Parameter names are case-sensitive; each of `X-Amz-Algorithm`,
-/// `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`, `X-Amz-SignedHeaders`
-/// and `X-Amz-Signature` must appear exactly once, `X-Amz-Security-Token` at
-/// most once. The other parameters are left as they are, for the canonical
-/// query.
-///
-/// ```
-/// let q = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fservice%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-SignedHeaders=host&X-Amz-Expires=3600&X-Amz-Signature=e93c787ed7f371d5c6b165c1b38ede9550f4dce4144713e844b25b7192d3865d";
-/// let p = awsig::parse_presigned_query(q)?;
-/// assert_eq!(p.expires(), 3600);
-/// assert!(!p.unsigned_query().contains("X-Amz-Signature"));
-/// # Ok::<(), awsig::AuthParseError>(())
-/// ```
-pub fn parse_presigned_query(query: &str) -> Result<PresignedQuery, AuthParseError> {
+/// The `X-Amz-*` values of a presigned query, decoded, each checked to
+/// appear at most once, none yet parsed.
+pub(crate) struct RawPresigned {
+    /// In the order of [`crate::presign::AUTH_PARAMS`].
+    values: [Option<String>; 7],
+    /// The query as sent, minus `X-Amz-Signature`.
+    pub(crate) unsigned_query: String,
+}
+
+impl RawPresigned {
+    /// Takes the value of the parameter `name` (one of
+    /// [`crate::presign::AUTH_PARAMS`]).
+    pub(crate) fn take(&mut self, name: &'static str) -> Option<String> {
+        let index = crate::presign::AUTH_PARAMS
+            .iter()
+            .position(|n| *n == name)?;
+        self.values.get_mut(index)?.take()
+    }
+
+    /// As [`RawPresigned::take`], `Missing` when it is absent.
+    pub(crate) fn require(&mut self, name: &'static str) -> Result<String, AuthParseError> {
+        self.take(name)
+            .ok_or(AuthParseError::Missing { part: name })
+    }
+}
+
+/// Reads the `X-Amz-*` parameters of a presigned query (wire form).
+pub(crate) fn split_presigned_query(query: &str) -> Result<RawPresigned, AuthParseError> {
     if query.len() > 8 * MAX_AUTH_TEXT_BYTES {
         return Err(malformed("the query", "it is too long"));
     }
@@ -468,45 +495,62 @@ pub fn parse_presigned_query(query: &str) -> Result<PresignedQuery, AuthParseErr
         }
         unsigned_query.push_str(piece);
     }
-    let [
-        algorithm,
-        credential,
-        date,
-        expires,
-        signed_headers,
-        token,
-        signature,
-    ] = values;
-    let algorithm = algorithm.ok_or(AuthParseError::Missing {
-        part: "X-Amz-Algorithm",
-    })?;
-    if algorithm != ALGORITHM {
+    Ok(RawPresigned {
+        values,
+        unsigned_query,
+    })
+}
+
+/// Checks the algorithm of a presigned query.
+pub(crate) fn check_algorithm(given: &str, expected: &str) -> Result<(), AuthParseError> {
+    if given != expected {
         return Err(AuthParseError::UnsupportedAlgorithm {
-            algorithm: lossy(algorithm.as_bytes()),
+            algorithm: lossy(given.as_bytes()),
         });
     }
-    let credential = credential.ok_or(AuthParseError::Missing {
-        part: "X-Amz-Credential",
-    })?;
-    let date = date.ok_or(AuthParseError::Missing { part: "X-Amz-Date" })?;
-    let expires = expires.ok_or(AuthParseError::Missing {
-        part: "X-Amz-Expires",
-    })?;
-    let signed_headers = signed_headers.ok_or(AuthParseError::Missing {
-        part: "X-Amz-SignedHeaders",
-    })?;
-    let signature = signature.ok_or(AuthParseError::Missing {
-        part: "X-Amz-Signature",
-    })?;
-    let credential = parse_credential(&credential, "X-Amz-Credential")?;
-    let date =
-        AmzDate::parse(&date).map_err(|_| malformed("X-Amz-Date", "expected YYYYMMDDTHHMMSSZ"))?;
+    Ok(())
+}
+
+/// Parses `X-Amz-Expires`: a number of seconds.
+pub(crate) fn parse_expires(expires: &str) -> Result<u64, AuthParseError> {
     if expires.is_empty() || expires.len() > 12 || !expires.bytes().all(|b| b.is_ascii_digit()) {
         return Err(malformed("X-Amz-Expires", "expected a number of seconds"));
     }
-    let expires: u64 = expires
+    expires
         .parse()
-        .map_err(|_| malformed("X-Amz-Expires", "expected a number of seconds"))?;
+        .map_err(|_| malformed("X-Amz-Expires", "expected a number of seconds"))
+}
+
+/// Parses the `X-Amz-*` parameters of a presigned URL's query string
+/// (wire form, without '?').
+///
+/// Parameter names are case-sensitive; each of `X-Amz-Algorithm`,
+/// `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`, `X-Amz-SignedHeaders`
+/// and `X-Amz-Signature` must appear exactly once, `X-Amz-Security-Token` at
+/// most once. The other parameters are left as they are, for the canonical
+/// query.
+///
+/// ```
+/// let q = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fservice%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-SignedHeaders=host&X-Amz-Expires=3600&X-Amz-Signature=e93c787ed7f371d5c6b165c1b38ede9550f4dce4144713e844b25b7192d3865d";
+/// let p = awsig::parse_presigned_query(q)?;
+/// assert_eq!(p.expires(), 3600);
+/// assert!(!p.unsigned_query().contains("X-Amz-Signature"));
+/// # Ok::<(), awsig::AuthParseError>(())
+/// ```
+pub fn parse_presigned_query(query: &str) -> Result<PresignedQuery, AuthParseError> {
+    let mut raw = split_presigned_query(query)?;
+    check_algorithm(&raw.require("X-Amz-Algorithm")?, ALGORITHM)?;
+    let credential = raw.require("X-Amz-Credential")?;
+    let date = raw.require("X-Amz-Date")?;
+    let expires = raw.require("X-Amz-Expires")?;
+    let signed_headers = raw.require("X-Amz-SignedHeaders")?;
+    let signature = raw.require("X-Amz-Signature")?;
+    let token = raw.take("X-Amz-Security-Token");
+    let unsigned_query = raw.unsigned_query;
+    let credential = parse_credential(&credential, "X-Amz-Credential")?;
+    let date =
+        AmzDate::parse(&date).map_err(|_| malformed("X-Amz-Date", "expected YYYYMMDDTHHMMSSZ"))?;
+    let expires = parse_expires(&expires)?;
     parse_signed_headers(&signed_headers, "X-Amz-SignedHeaders")?;
     parse_signature(&signature, "X-Amz-Signature")?;
     if token.as_deref() == Some("") {
