@@ -58,6 +58,24 @@ def main():
         write(target, "fuzz-token", bytes([0, 0x70, 0, 0]) + struct.pack("<Q", SUITE_TIME) + struct.pack("<I", 900) + token)
     for case in suite:
         write("request_text", case.name, (case / "request.txt").read_bytes())
+    # SigV4a: the v4a suite's requests, unsigned and as its signers signed
+    # them; its Authorization values, queries, signatures and region sets.
+    v4a = sorted(p for p in (ROOT / "testdata/aws-signing-test-suite/v4a").iterdir() if p.is_dir())
+    for i, case in enumerate(v4a):
+        for name in ("request.txt", "header-signed-request.txt", "query-signed-request.txt"):
+            stem = name.replace(".txt", "")
+            write("v4a_verify", f"{case.name}-{stem}", control(i, SUITE_TIME, 3600) + (case / name).read_bytes())
+    vanilla = ROOT / "testdata/aws-signing-test-suite/v4a/get-vanilla"
+    header = (vanilla / "header-signed-request.txt").read_text()
+    auth = header.split("Authorization:", 1)[1].split("\n", 1)[0]
+    write("v4a_parsers", "authorization", auth.split(" ", 1)[1].encode())
+    query = (vanilla / "query-signed-request.txt").read_text().split("?", 1)[1].split(" ", 1)[0]
+    write("v4a_parsers", "query", query.encode())
+    write("v4a_parsers", "signature", (vanilla / "header-signature.txt").read_text().strip().encode())
+    for n, region_set in enumerate(["us-east-1,us-west-2", "*", "eu-*,ap-south-1"]):
+        write("v4a_parsers", f"region-set-{n}", region_set.encode())
+    key = json.loads((vanilla / "public-key.json").read_text())
+    write("v4a_parsers", "public-key", bytes.fromhex("04" + key["X"] + key["Y"]))
     for v in picked[:20]:
         write("request_text", v["name"], vector_text(v) + b"\n" + v["body_base64"].encode())
     dates = sorted({v["time"] for v in VECTORS})

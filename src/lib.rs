@@ -120,11 +120,43 @@
 //! every other service, `aps` (Amazon Managed Prometheus) included,
 //! normalizes the path and encodes it twice.
 //!
+//! ## Signature Version 4a
+//!
+//! With the feature `sigv4a`, `v4a` signs, presigns and verifies SigV4a
+//! requests: ECDSA P-256 signatures valid in a set of regions, for S3
+//! Multi-Region Access Points and the other multi-region endpoints. A
+//! request to a Multi-Region Access Point, and a presigned SigV4a URL:
+//!
+//! ```
+//! # #[cfg(feature = "sigv4a")]
+//! # fn main() -> Result<(), awsig::Error> {
+//! use std::time::{Duration, SystemTime};
+//! use awsig::{Credentials, PayloadHash};
+//!
+//! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+//! let signer = awsig::v4a::Signer::new(creds, "*", "s3")?;
+//! let url = "https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/reports/2024.csv";
+//!
+//! let mut request = http::Request::get(url).body(()).unwrap();
+//! signer.sign(&mut request, &PayloadHash::empty(), SystemTime::now())?;
+//! assert_eq!(request.headers()["x-amz-region-set"], "*");
+//!
+//! let mut link = http::Request::get(url).body(()).unwrap();
+//! signer.presign(&mut link, Duration::from_secs(900), &PayloadHash::Unsigned, SystemTime::now())?;
+//! assert!(link.uri().query().unwrap().contains("X-Amz-Region-Set=%2A"));
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "sigv4a"))]
+//! # fn main() {}
+//! ```
+//!
 //! ## Crate features
 //!
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `sigv4a`: the `v4a` module, Signature Version 4a (ECDSA P-256, region
+//!   sets), and its verification in [`verify`]. Adds `p256`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]

@@ -183,6 +183,33 @@ impl Control {
     }
 }
 
+/// SigV4a region sets: single regions, lists and wildcards.
+const REGION_SETS: [&str; 4] = ["us-east-1", "us-east-1,us-west-2", "*", "eu-*,ap-south-1"];
+
+impl Control {
+    /// A SigV4a signer: the credentials and settings of [`Control::signer`],
+    /// a region set from a short list.
+    pub fn v4a_signer(&self, parts: &RequestParts) -> Option<awsig::v4a::Signer> {
+        let signer = awsig::v4a::Signer::new(
+            self.credentials(parts)?,
+            pick(&REGION_SETS, self.0[1]),
+            pick(&SERVICES, self.0[1] >> 2),
+        )
+        .ok()?;
+        Some(if self.bit(0, 7) {
+            signer
+        } else {
+            let settings = self.settings();
+            signer.with_settings(settings)
+        })
+    }
+
+    /// A region the verifying server serves, or none (any region).
+    pub fn served_region(&self) -> Option<&'static str> {
+        (!self.bit(2, 0)).then(|| pick(&["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"], self.0[2] >> 1))
+    }
+}
+
 /// A request read from fuzz text, with no checks at all.
 pub struct RequestParts {
     /// Anything before the first space of the first line.
