@@ -200,6 +200,7 @@ mod template;
 #[cfg(feature = "sigv4a")]
 pub mod v4a;
 mod verify;
+mod wire;
 
 pub use auth_buf::AuthorizationBuf;
 pub use canonical_request::CanonicalRequest;
