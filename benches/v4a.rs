@@ -191,8 +191,14 @@ fn check_agreement(cases: &[Case]) {
         let params = case.aws_params();
         case.aws(&params, &mut b, case.payload.as_str().to_owned());
         for (who, req) in [("awsig", &a), ("aws-sigv4", &b)] {
-            verify_request(req, Payload::Body(req.body()), &creds, now(), &Policy::new())
-                .unwrap_or_else(|e| panic!("{}: {who}'s request refused: {e}", case.name));
+            verify_request(
+                req,
+                Payload::Body(req.body()),
+                &creds,
+                now(),
+                &Policy::new(),
+            )
+            .unwrap_or_else(|e| panic!("{}: {who}'s request refused: {e}", case.name));
         }
     }
 }
@@ -235,8 +241,7 @@ fn bench(c: &mut Criterion, cases: &[Case]) {
     });
     group.bench_function("aws-sigv4-private-key-only", |b| {
         b.iter(|| {
-            let key =
-                aws_sigv4::sign::v4a::generate_signing_key(black_box(ACCESS_KEY_ID), SECRET);
+            let key = aws_sigv4::sign::v4a::generate_signing_key(black_box(ACCESS_KEY_ID), SECRET);
             black_box(key.as_ref().len())
         })
     });
@@ -313,8 +318,11 @@ fn interleaved(case: &Case) -> (f64, f64, f64) {
         theirs.push(t.elapsed().as_nanos() as f64);
         let t = std::time::Instant::now();
         let der: p256::ecdsa::DerSignature =
-            p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&key, black_box(&[7u8; 32]))
-                .unwrap();
+            p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(
+                &key,
+                black_box(&[7u8; 32]),
+            )
+            .unwrap();
         black_box(der);
         floor.push(t.elapsed().as_nanos() as f64);
     }
@@ -327,7 +335,9 @@ fn interleaved(case: &Case) -> (f64, f64, f64) {
 
 fn report(cases: &[Case]) {
     println!();
-    println!("SigV4a, per sign (criterion means; allocations counted on 200 signs, request cloned outside):");
+    println!(
+        "SigV4a, per sign (criterion means; allocations counted on 200 signs, request cloned outside):"
+    );
     println!(
         "{:<14} {:>10} {:>12} {:>8} {:>14} {:>13} {:>16} {:>8}",
         "case",

@@ -118,6 +118,9 @@ impl Signer {
     /// Presigns an `http::Request` in place: appends the `X-Amz-*`
     /// parameters to its URI. `expires` must be 1..=604800 whole seconds.
     ///
+    /// The URI is first put in the form every HTTP client sends unchanged,
+    /// as [`crate::Signer::sign`] describes.
+    ///
     /// # Errors
     ///
     /// As [`Signer::presign_output`], and [`Error::InvalidUri`] when the URI
@@ -129,13 +132,11 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output = self.presign_output(
-            &SignableRequest::from_request(request)?,
-            expires,
-            payload,
-            now,
-        )?;
-        *request.uri_mut() = output.apply_to_uri(request.uri())?;
+        let rewritten = crate::wire::rewrite(request.uri(), self.settings())?;
+        let uri = rewritten.as_ref().unwrap_or(request.uri());
+        let view = SignableRequest::from_http(request.method(), uri, request.headers())?;
+        let output = self.presign_output(&view, expires, payload, now)?;
+        *request.uri_mut() = output.apply_to_uri(uri)?;
         Ok(output.signature)
     }
 
@@ -151,9 +152,11 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output =
-            self.presign_output(&SignableRequest::from_parts(parts)?, expires, payload, now)?;
-        parts.uri = output.apply_to_uri(&parts.uri)?;
+        let rewritten = crate::wire::rewrite(&parts.uri, self.settings())?;
+        let uri = rewritten.as_ref().unwrap_or(&parts.uri);
+        let view = SignableRequest::from_http(&parts.method, uri, &parts.headers)?;
+        let output = self.presign_output(&view, expires, payload, now)?;
+        parts.uri = output.apply_to_uri(uri)?;
         Ok(output.signature)
     }
 
@@ -261,6 +264,7 @@ impl Signer {
             host: request.host(),
             only: None,
         };
+        crate::sign::check_path_to_sign(request, self.settings())?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, self.settings(), &additions)?;
 

@@ -147,6 +147,9 @@ impl Signer {
     /// credentials), `x-amz-content-sha256` (when the settings ask for it)
     /// and `authorization`. Returns the signature.
     ///
+    /// The URI is first put in the form every HTTP client sends unchanged,
+    /// as [`crate::Signer::sign`] describes, and signed as it will be sent.
+    ///
     /// # Errors
     ///
     /// As [`Signer::signing_output`], and
@@ -157,8 +160,14 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output = self.signing_output(&SignableRequest::from_request(request)?, payload, now)?;
+        let rewritten = crate::wire::rewrite(request.uri(), &self.settings)?;
+        let uri = rewritten.as_ref().unwrap_or(request.uri());
+        let view = SignableRequest::from_http(request.method(), uri, request.headers())?;
+        let output = self.signing_output(&view, payload, now)?;
         let signature = output.signature;
+        if let Some(uri) = rewritten {
+            *request.uri_mut() = uri;
+        }
         output.apply_to(request.headers_mut())?;
         Ok(signature)
     }
@@ -174,8 +183,14 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output = self.signing_output(&SignableRequest::from_parts(parts)?, payload, now)?;
+        let rewritten = crate::wire::rewrite(&parts.uri, &self.settings)?;
+        let uri = rewritten.as_ref().unwrap_or(&parts.uri);
+        let view = SignableRequest::from_http(&parts.method, uri, &parts.headers)?;
+        let output = self.signing_output(&view, payload, now)?;
         let signature = output.signature;
+        if let Some(uri) = rewritten {
+            parts.uri = uri;
+        }
         output.apply_to(&mut parts.headers)?;
         Ok(signature)
     }
@@ -286,6 +301,7 @@ impl Signer {
             host: request.host(),
             only: None,
         };
+        crate::sign::check_path_to_sign(request, &self.settings)?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, &self.settings, &additions)?;
         plan.collect_params(request, &[])?;
