@@ -90,7 +90,7 @@ fn case(rng: &mut Rng, presign: bool) -> Case {
     let mut path = String::new();
     for _ in 0..(1 + rng.next() % 4) {
         path.push('/');
-        let segment: &str = *rng.pick(&segments);
+        let segment = *rng.pick(&segments);
         path.push_str(segment);
     }
     let params = [

@@ -41,7 +41,18 @@ const ORDER_MINUS_2: [u8; 32] = [
 ];
 
 /// The ECDSA P-256 private key that SigV4a signs with, derived from
-/// credentials (see the [module documentation](self)).
+/// credentials with the NIST SP 800-108 KDF in counter mode (HMAC-SHA256):
+///
+/// ```text
+/// input key   = "AWS4A" + secret access key
+/// fixed input = be32(1) || "AWS4-ECDSA-P256-SHA256" || 0x00
+///               || access key id || counter (one byte, from 1) || be32(256)
+/// k0 = HMAC-SHA256(input key, fixed input)
+/// k0 > n - 2 ? try the next counter : private key = k0 + 1
+/// ```
+///
+/// where n is the order of the P-256 group. It depends on neither the date,
+/// the region nor the service.
 ///
 /// A secret: zeroized on drop, no `Display`, a redacted `Debug`. Its
 /// [`PublicKey`] is computed once, when the key is derived (that scalar
