@@ -378,3 +378,32 @@ fn what_is_signed_is_what_is_sent() {
     assert_eq!(link.uri().path(), "/a%2Bb.txt");
     verify_request(&link, Payload::Body(b""), &creds(), now(), &Policy::new()).unwrap();
 }
+
+/// No secret in the `Debug` of the SigV4a types: not the secret key, the
+/// session token or the private key.
+#[test]
+fn debug_shows_no_secret() {
+    let token = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN";
+    let creds = Credentials::with_session_token("AKIDEXAMPLE", SECRET, token, None).unwrap();
+    let signer = Signer::new(creds.clone(), "*", "s3").unwrap();
+    let key = signer.signing_key().unwrap();
+    let private = hex::encode(*key.expose_secret_bytes());
+    let headers: &[(&str, &[u8])] = &[("host", b"example.amazonaws.com")];
+    let view = SignableRequest::new("GET", "/k", headers).unwrap();
+    let out = signer
+        .signing_output(&view, &PayloadHash::empty(), now())
+        .unwrap();
+    let link = signer
+        .presign_output(
+            &view,
+            Duration::from_secs(60),
+            &PayloadHash::Unsigned,
+            now(),
+        )
+        .unwrap();
+    let shown = format!("{signer:?} {key:?} {out:?} {link:?}");
+    for secret in [SECRET, token, private.as_str()] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert!(shown.contains("AKIDEXAMPLE"));
+}
