@@ -170,6 +170,11 @@ impl SessionToken {
                 reason: "it is empty",
             });
         }
+        if token.len() > crate::limits::MAX_HEADER_FIELD_BYTES {
+            return Err(Error::InvalidSessionToken {
+                reason: "it is longer than a header field may be (16384 bytes)",
+            });
+        }
         if token.bytes().any(|b| b.is_ascii_control() || b == b' ') || !token.is_ascii() {
             return Err(Error::InvalidSessionToken {
                 reason: "it contains whitespace, control or non-ASCII characters",

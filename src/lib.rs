@@ -144,13 +144,13 @@
     )
 )]
 
-mod auth_buf;
 mod canonical_request;
 mod credentials;
 mod error;
+mod fast_path;
 mod http_text;
 mod payload;
-mod prepared;
+mod percent;
 mod presign;
 #[cfg(feature = "credentials")]
 pub mod provider;
@@ -164,21 +164,20 @@ mod signing_key;
 mod sink;
 mod stack_vec;
 mod string_to_sign;
-mod template;
 mod verify;
 mod wire;
 
-pub use auth_buf::AuthorizationBuf;
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;
 pub use error::Error;
+pub use fast_path::auth_buf::AuthorizationBuf;
+pub use fast_path::prepared::PreparedRequest;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
 pub use payload::{
     EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
 };
-pub use prepared::PreparedRequest;
 pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
 pub use request::SignableRequest;
 pub use scope::{AmzDate, CredentialScope, Region, Service};
@@ -199,13 +198,24 @@ pub use verify::{
 };
 
 /// Limits on the work one request can ask for.
+///
+/// The signer and the verifier apply the same limits to the request as it
+/// goes on the wire: signing counts the header fields and query parameters
+/// it adds, and refuses what the verifier would refuse, so that whatever is
+/// signed can be verified.
 pub mod limits {
-    /// The most header fields a request to sign may have (repeats count).
+    /// The most header fields a request may have on the wire (repeats
+    /// count, and so do the fields signing adds).
     pub const MAX_HEADER_FIELDS: usize = 256;
-    /// The largest header field value (or name), in bytes.
+    /// The largest header field value (or name), in bytes; this includes
+    /// the `authorization` value signing writes and the session token.
     pub const MAX_HEADER_FIELD_BYTES: usize = 16 * 1024;
-    /// The most query parameters a request to sign may have.
+    /// The most query parameters a request may have on the wire (with a
+    /// presigned URL's `X-Amz-*` parameters).
     pub const MAX_QUERY_PARAMS: usize = 4096;
+    /// The longest query string on the wire, in bytes (with a presigned
+    /// URL's `X-Amz-*` parameters).
+    pub const MAX_QUERY_BYTES: usize = 128 * 1024;
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

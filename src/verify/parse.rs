@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use crate::canonical_request::encode::escape_at;
 use crate::error::{Redacted, lossy};
+use crate::percent::escape_at;
 use crate::scope::{AmzDate, Region, Service};
 use crate::string_to_sign::ALGORITHM;
 
@@ -377,13 +377,7 @@ const SIGNATURE_PARAM: &str = "X-Amz-Signature";
 /// assert!(!awsig::is_presigned_query("a=1&X-Amz-Date=20150830T123600Z"));
 /// ```
 pub fn is_presigned_query(query: &str) -> bool {
-    query.split('&').any(|piece| {
-        let key = piece.split_once('=').map_or(piece, |(k, _)| k);
-        matches!(
-            decode(key).as_deref(),
-            Some("X-Amz-Algorithm" | "X-Amz-Credential" | "X-Amz-Signature")
-        )
-    })
+    crate::canonical_request::query::carries_presigned_signature(query)
 }
 
 /// Percent-decodes a query component ('+' stays a plus sign, as when
@@ -424,7 +418,7 @@ fn decode(text: &str) -> Option<String> {
 /// # Ok::<(), awsig::AuthParseError>(())
 /// ```
 pub fn parse_presigned_query(query: &str) -> Result<PresignedQuery, AuthParseError> {
-    if query.len() > 8 * MAX_AUTH_TEXT_BYTES {
+    if query.len() > crate::limits::MAX_QUERY_BYTES {
         return Err(malformed("the query", "it is too long"));
     }
     // The slots of `values` below follow this order.

@@ -18,10 +18,14 @@ pub enum AuthKind {
 /// What the verifier computed for a request whose signature does not
 /// match: enough for the client to find which part it signed differently.
 ///
-/// The canonical request's `Display` is the full text, header values
-/// included (a session token among them), as AWS returns it to the client
-/// that sent them; its `Debug` redacts the values. No secret key ever
-/// appears in either.
+/// The canonical request shows the values only of the headers a client sets
+/// itself and that hold no secret: `host`, the `content-*` headers,
+/// `range`, `date`, the conditional headers and the `x-amz-*` headers but
+/// the session token and the SSE-C keys, plus those the [`Policy`](crate::Policy)
+/// discloses; every other value is `<redacted>`, so that a secret a front
+/// proxy adds (and a client could list in `SignedHeaders`) never reaches the
+/// client. The string to sign is the one computed from the whole canonical
+/// request. Its `Debug` redacts every value. No secret key ever appears.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Mismatch {
     pub(crate) canonical_request: CanonicalRequest,
@@ -29,7 +33,8 @@ pub struct Mismatch {
 }
 
 impl Mismatch {
-    /// The canonical request the verifier computed.
+    /// The canonical request the verifier computed, with the values of the
+    /// headers the policy does not disclose as `<redacted>`.
     pub fn canonical_request(&self) -> &CanonicalRequest {
         &self.canonical_request
     }
@@ -200,6 +205,16 @@ pub enum Rejection {
         /// The declared marker.
         declared: String,
     },
+    /// `x-amz-*` headers are present that the signature does not cover (and
+    /// that the policy does not allow unsigned).
+    #[error(
+        "there were headers present in the request which were not signed: {}",
+        names.join(", ")
+    )]
+    HeadersNotSigned {
+        /// The headers' names, lowercase and sorted.
+        names: Vec<String>,
+    },
     /// A header listed as signed is not in the request.
     #[error("the signed header {name:?} is not in the request")]
     MissingSignedHeader {
@@ -233,6 +248,7 @@ impl Rejection {
             | Self::MissingDate
             | Self::InvalidDate
             | Self::HeaderNotSigned { .. }
+            | Self::HeadersNotSigned { .. }
             | Self::NotYetValid { .. }
             | Self::PayloadModeNotAllowed { .. } => "AccessDenied",
             Self::ConflictingAuthentication | Self::InvalidContentSha256 => "InvalidArgument",

@@ -5,15 +5,15 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::auth_buf::AuthorizationBuf;
 use crate::error::Error;
+use crate::fast_path::auth_buf::AuthorizationBuf;
+use crate::fast_path::template::{Template, TokenText, signed_token};
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::AmzDate;
 use crate::sign::{SignedList, Signer};
 use crate::signature::Signature;
 use crate::string_to_sign::StringToSign;
-use crate::template::{Template, TokenText, signed_token};
 
 /// A request whose method, URI and headers stay the same from one signing
 /// to the next, only the time and the payload changing: a remote-write
@@ -59,7 +59,7 @@ impl Signer {
     pub fn prepare(&self, request: &SignableRequest<'_>) -> Result<PreparedRequest<'_>, Error> {
         let mut template = Template::empty();
         let mut scratch = Vec::new();
-        if !template.render(self, self.credentials(), request, &mut scratch)? {
+        if !self.render_template(&mut template, self.credentials(), request, &mut scratch)? {
             // The marks hold NUL, which checked requests never carry: only
             // a NUL byte that slipped through could get here.
             return Err(Error::InvalidHeaderValue {
@@ -99,14 +99,15 @@ impl PreparedRequest<'_> {
             &scope,
             SignedList::Bytes(self.template.signed_headers()),
             auth,
-        );
+        )?;
         let signature = signer.sign_string(
             credentials,
             &date,
             &StringToSign::from_digest(scope, &digest),
         );
         auth.extend_from_slice(signature.as_bytes());
-        out.finish(signer, payload, date, signature);
+        let payload_header = self.template.signs_payload_header().then_some(payload);
+        out.finish(signer, payload_header, date, signature);
         Ok(signature)
     }
 }
