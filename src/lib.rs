@@ -147,6 +147,7 @@
 mod auth_buf;
 mod canonical_request;
 mod credentials;
+pub mod endpoint;
 mod error;
 mod http_text;
 mod payload;
@@ -192,7 +193,7 @@ pub use string_to_sign::{ALGORITHM, StringToSign};
 pub use verify::{
     Acceptance, AuthKind, AuthParseError, AuthorizationHeader, ContentSha256Check, CredentialText,
     CredentialsLookup, DEFAULT_MAX_CLOCK_SKEW, LookupError, MAX_AUTH_TEXT_BYTES, Mismatch, Payload,
-    Policy, PresignedQuery, Rejection, ServiceRules, Verified, is_presigned_query,
+    Policy, PresignedQuery, Rejection, ServiceRules, TokenProblem, Verified, is_presigned_query,
     parse_authorization, parse_credential, parse_presigned_query, parse_signed_headers, verify,
     verify_parts, verify_request,
 };

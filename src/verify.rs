@@ -20,7 +20,7 @@ pub use parse::{
     is_presigned_query, parse_authorization, parse_credential, parse_presigned_query,
     parse_signed_headers,
 };
-pub use rejection::{AuthKind, Mismatch, Rejection};
+pub use rejection::{AuthKind, Mismatch, Rejection, TokenProblem};
 
 use crate::canonical_request::headers::Additions;
 use crate::canonical_request::{CanonicalRequest, Plan};
@@ -461,7 +461,11 @@ fn verify_header<L: CredentialsLookup + ?Sized>(
     let token = match tokens.as_slice() {
         [] => None,
         [one] => Some(*one),
-        _ => return Err(Rejection::InvalidToken),
+        _ => {
+            return Err(Rejection::InvalidToken {
+                problem: TokenProblem::Repeated,
+            });
+        }
     };
     let claim = Claim {
         kind: AuthKind::Header,
@@ -499,7 +503,11 @@ fn verify_query<L: CredentialsLookup + ?Sized>(
         (Some(t), []) => Some(t.as_bytes()),
         (None, []) => None,
         (None, [one]) => Some(*one),
-        _ => return Err(Rejection::InvalidToken),
+        _ => {
+            return Err(Rejection::InvalidToken {
+                problem: TokenProblem::Repeated,
+            });
+        }
     };
     let claim = Claim {
         kind: AuthKind::Query,
@@ -648,16 +656,18 @@ fn lookup<L: CredentialsLookup + ?Sized>(
     if found.expiry().is_some_and(|e| now > e) {
         return Err(Rejection::ExpiredCredentials);
     }
-    let token_ok = match (found.session_token(), claim.token) {
-        (None, None) => true,
+    let problem = match (found.session_token(), claim.token) {
+        (None, None) => None,
         (Some(expected), Some(given)) => {
             let given = trim_ws(given);
-            crate::constant_time_eq(expected.as_bytes(), given)
+            (!crate::constant_time_eq(expected.as_bytes(), given))
+                .then_some(TokenProblem::DoesNotMatch)
         }
-        _ => false,
+        (Some(_), None) => Some(TokenProblem::Missing),
+        (None, Some(_)) => Some(TokenProblem::Unexpected),
     };
-    if !token_ok {
-        return Err(Rejection::InvalidToken);
+    if let Some(problem) = problem {
+        return Err(Rejection::InvalidToken { problem });
     }
     Ok(found)
 }
@@ -912,7 +922,9 @@ mod tests {
                 reason: String::new(),
             },
             Rejection::ExpiredCredentials,
-            Rejection::InvalidToken,
+            Rejection::InvalidToken {
+                problem: TokenProblem::Missing,
+            },
             Rejection::InvalidContentSha256,
             Rejection::ContentSha256Mismatch {
                 declared: String::new(),
