@@ -263,7 +263,7 @@ fn flows_against_moto(moto: &Moto) {
     // is let through; the resulting credentials are then checked signed.
     std::fs::write(dir.path().join("token"), "eyJhbGciOiJSUzI1NiJ9.e30.c2ln\n").unwrap();
     let env = env_with(
-        &moto,
+        moto,
         dir.path(),
         &[
             (
