@@ -59,7 +59,26 @@ struct State {
     last_error: Option<ProviderError>,
 }
 
-/// The cache. Share it (for example in an `Arc`) between threads.
+/// Credentials kept until shortly before they expire, refreshed by one
+/// caller at a time. Share it (for example in an `Arc`) between threads.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use awsig::Credentials;
+/// use awsig::provider::CredentialsCache;
+///
+/// let cache = CredentialsCache::new(Duration::from_secs(300));
+/// let now = SystemTime::now();
+/// // The first call runs the refresh (here, credentials valid for an hour)...
+/// let first = cache.get_or_refresh(now, || {
+///     Ok(Credentials::build("ASIAEXAMPLE", "secret", Some("token"), Some(now + Duration::from_secs(3600)))?)
+/// })?;
+/// assert_eq!(first.credentials.access_key_id(), "ASIAEXAMPLE");
+/// // ...the next ones, while the credentials are fresh, do not.
+/// let again = cache.get_or_refresh(now, || unreachable!("still fresh"))?;
+/// assert_eq!(again.credentials, first.credentials);
+/// # Ok::<(), awsig::provider::ProviderError>(())
+/// ```
 #[derive(Debug)]
 pub struct CredentialsCache {
     window: Duration,
@@ -264,6 +283,35 @@ where
 }
 
 /// A [`Signer`] whose credentials come from a provider at each request.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use awsig::{Credentials, PayloadHash};
+/// use awsig::provider::{ProviderSigner, RefreshingProvider};
+///
+/// // Any `ProvideCredentials`: here a fetch function behind a cache that
+/// // refreshes 5 minutes before expiry (fetching from STS, IMDS, ...).
+/// let provider = RefreshingProvider::new(Duration::from_secs(300), |now: SystemTime| {
+///     Ok(Credentials::build(
+///         "ASIAEXAMPLE",
+///         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+///         Some("session-token"),
+///         Some(now + Duration::from_secs(3600)),
+///     )?)
+/// });
+/// let signer = ProviderSigner::new(provider, "us-west-2", "aps", SystemTime::now())?;
+///
+/// let body = b"snappy-compressed remote_write payload".to_vec();
+/// let mut request = http::Request::post(
+///     "https://aps-workspaces.us-west-2.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+/// )
+/// .body(body)
+/// .unwrap();
+/// let payload = PayloadHash::of(request.body());
+/// signer.sign(&mut request, &payload, SystemTime::now())?;
+/// assert!(request.headers().contains_key("x-amz-security-token"));
+/// # Ok::<(), awsig::provider::ProviderError>(())
+/// ```
 ///
 /// Its daily signing-key cache is keyed by the credentials, so a rotation
 /// derives a new key on the next request.

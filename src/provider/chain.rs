@@ -211,7 +211,35 @@ const STAGES: [&str; 8] = [
     "instance-metadata",
 ];
 
-/// The default chain. See the [module documentation](self).
+/// The default chain: finds credentials where the AWS CLI does, and says
+/// which source had them. See the [module documentation](self) for the order.
+///
+/// Drive it to the end: send each request it asks for with any HTTP client,
+/// with short timeouts for the metadata endpoints.
+///
+/// ```no_run
+/// use std::time::SystemTime;
+/// use awsig::provider::{ChainStep, DefaultChain, SystemEnvironment};
+///
+/// /// Your HTTP client (ureq, reqwest, hyper, ...).
+/// fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, String> {
+///     # unimplemented!()
+/// }
+///
+/// let env = SystemEnvironment;
+/// let mut chain = DefaultChain::new(&env, None)?;
+/// let resolved = loop {
+///     match chain.poll(SystemTime::now())? {
+///         ChainStep::Done(resolved) => break resolved,
+///         ChainStep::Send(request) => match send(request) {
+///             Ok(response) => chain.handle_response(&response, SystemTime::now())?,
+///             Err(reason) => chain.handle_send_error(&reason)?,
+///         },
+///     }
+/// };
+/// println!("credentials from {}, region {:?}", resolved.source.name(), resolved.region);
+/// # Ok::<(), awsig::provider::ProviderError>(())
+/// ```
 pub struct DefaultChain<'e> {
     env: &'e dyn Environment,
     profiles: ProfileSet,
