@@ -156,6 +156,7 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![deny(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,

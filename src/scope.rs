@@ -23,6 +23,10 @@ pub struct AmzDate {
 impl AmzDate {
     /// The signing time for an instant. Fails before 1970 or after year 9999.
     /// Sub-second parts are dropped, as in every AWS signer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when the time is before 1970-01-01 or after 9999-12-31T23:59:59Z.
     pub fn from_system_time(time: SystemTime) -> Result<Self, Error> {
         let secs = time
             .duration_since(UNIX_EPOCH)
@@ -34,6 +38,10 @@ impl AmzDate {
     }
 
     /// The signing time for whole seconds since the Unix epoch.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when the time is after 9999-12-31T23:59:59Z.
     pub fn from_unix_seconds(secs: u64) -> Result<Self, Error> {
         thread_local! {
             /// The last date made on this thread: callers that sign at high
@@ -71,6 +79,10 @@ impl AmzDate {
     }
 
     /// Parses the basic form `YYYYMMDDTHHMMSSZ` (as in `X-Amz-Date`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidDate`](crate::Error::InvalidDate) when the text is not `YYYYMMDDTHHMMSSZ` or names no real date and time.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let bad = || Error::InvalidDate {
             text: lossy(text.as_bytes()),
@@ -101,6 +113,11 @@ impl AmzDate {
     }
 
     /// Parses an RFC 3339 UTC time such as `2015-08-30T12:36:00Z`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidDate`](crate::Error::InvalidDate) when the text is not an RFC 3339 time;
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when it is before 1970 or after the year 9999.
     pub fn parse_rfc3339(text: &str) -> Result<Self, Error> {
         let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
             .map_err(|_| Error::InvalidDate {

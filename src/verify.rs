@@ -61,6 +61,10 @@ impl LookupError {
 /// for one [`Credentials`] value and for a slice of them.
 pub trait CredentialsLookup {
     /// The credentials for `access_key_id`; `Ok(None)` when the key is unknown.
+    ///
+    /// # Errors
+    ///
+    /// a [`LookupError`] when the store cannot be asked (it becomes [`Rejection::LookupFailed`]); an unknown key is `Ok(None)`, not an error.
     fn lookup(&self, access_key_id: &str) -> Result<Option<Credentials>, LookupError>;
 }
 
@@ -354,6 +358,10 @@ impl fmt::Debug for Verified {
 }
 
 /// Verifies an `http::Request` (the body is passed separately as `payload`).
+///
+/// # Errors
+///
+/// a [`Rejection`] naming why the request is refused, with the AWS error code ([`Rejection::code`]) and HTTP status: see [`verify`].
 pub fn verify_request<B, L: CredentialsLookup + ?Sized>(
     request: &http::Request<B>,
     payload: Payload<'_>,
@@ -367,6 +375,10 @@ pub fn verify_request<B, L: CredentialsLookup + ?Sized>(
 }
 
 /// Verifies `http::request::Parts` (the body is passed separately as `payload`).
+///
+/// # Errors
+///
+/// a [`Rejection`] naming why the request is refused: see [`verify`].
 pub fn verify_parts<L: CredentialsLookup + ?Sized>(
     parts: &http::request::Parts,
     payload: Payload<'_>,
@@ -400,6 +412,10 @@ pub fn verify_parts<L: CredentialsLookup + ?Sized>(
 /// assert_eq!((err.code(), err.status().as_u16()), ("RequestTimeTooSkewed", 403));
 /// # Ok::<(), awsig::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// a [`Rejection`]: [`Rejection::MissingAuthentication`] or [`Rejection::ConflictingAuthentication`] when the request has no or two signatures, [`Rejection::Malformed`] when they cannot be read, [`Rejection::WrongRegion`], [`Rejection::WrongService`], [`Rejection::ScopeDateMismatch`] or [`Rejection::HeaderNotSigned`] when the policy refuses the scope or the signed headers, [`Rejection::RequestTimeTooSkewed`], [`Rejection::NotYetValid`] or [`Rejection::Expired`] for the time, [`Rejection::UnknownAccessKeyId`], [`Rejection::LookupFailed`], [`Rejection::ExpiredCredentials`] or [`Rejection::InvalidToken`] for the credentials, [`Rejection::ContentSha256Mismatch`] and its neighbours for the payload, [`Rejection::InvalidRequest`] when the request cannot be canonicalized, and [`Rejection::SignatureDoesNotMatch`] (with what the verifier computed) when the signature differs.
 pub fn verify<L: CredentialsLookup + ?Sized>(
     request: &SignableRequest<'_>,
     payload: Payload<'_>,

@@ -133,6 +133,10 @@ impl CredentialsCache {
 
     /// Cached credentials if fresh at `now`; otherwise runs `refresh` (in
     /// one caller only) and caches its result.
+    ///
+    /// # Errors
+    ///
+    /// the error `refresh` returns, when no still-valid credentials are cached to serve instead (a refresh that fails while they are valid is reported in [`Cached::refresh_error`] instead).
     pub fn get_or_refresh<F>(&self, now: SystemTime, refresh: F) -> Result<Cached, ProviderError>
     where
         F: FnOnce() -> Result<Credentials, ProviderError>,
@@ -226,6 +230,10 @@ impl CredentialsCache {
 /// Anything that can give credentials valid at a time.
 pub trait ProvideCredentials: Send + Sync {
     /// Credentials valid at `now`.
+    ///
+    /// # Errors
+    ///
+    /// the provider's [`ProviderError`] when it has no valid credentials to give at `now`.
     fn provide(&self, now: SystemTime) -> Result<Credentials, ProviderError>;
 }
 
@@ -268,6 +276,10 @@ where
     }
 
     /// Credentials with the error of a failed refresh, if any.
+    ///
+    /// # Errors
+    ///
+    /// what the fetch function returns, when no still-valid credentials are cached (see [`CredentialsCache::get_or_refresh`]).
     pub fn get(&self, now: SystemTime) -> Result<Cached, ProviderError> {
         self.cache.get_or_refresh(now, || (self.fetch)(now))
     }
@@ -330,6 +342,11 @@ impl<P> std::fmt::Debug for ProviderSigner<P> {
 
 impl<P: ProvideCredentials> ProviderSigner<P> {
     /// A signer for `region` and `service`; asks the provider once now.
+    ///
+    /// # Errors
+    ///
+    /// - the provider's error when it has no credentials now;
+    /// - [`ProviderError::Credentials`] wrapping [`Error::InvalidRegion`](crate::Error::InvalidRegion) or [`Error::InvalidService`](crate::Error::InvalidService) when `region` or `service` is not valid.
     pub fn new(
         provider: P,
         region: &str,
@@ -360,6 +377,11 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
     }
 
     /// Signs headers in place with the provider's current credentials.
+    ///
+    /// # Errors
+    ///
+    /// - the provider's error when it has no credentials at `now`;
+    /// - [`ProviderError::Credentials`] wrapping the signing [`Error`](crate::Error) (see [`Signer::sign`](crate::Signer::sign)).
     pub fn sign<B>(
         &self,
         request: &mut http::Request<B>,
@@ -373,6 +395,11 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
     }
 
     /// The headers to add, with the provider's current credentials.
+    ///
+    /// # Errors
+    ///
+    /// - the provider's error when it has no credentials at `now`;
+    /// - [`ProviderError::Credentials`] wrapping the signing [`Error`](crate::Error) (see [`Signer::signing_output`](crate::Signer::signing_output)).
     pub fn signing_output(
         &self,
         request: &SignableRequest<'_>,
@@ -386,6 +413,11 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
     }
 
     /// The presign parameters, with the provider's current credentials.
+    ///
+    /// # Errors
+    ///
+    /// - the provider's error when it has no credentials at `now`;
+    /// - [`ProviderError::Credentials`] wrapping the presigning [`Error`](crate::Error) (see [`Signer::presign_output`](crate::Signer::presign_output)).
     pub fn presign_output(
         &self,
         request: &SignableRequest<'_>,
