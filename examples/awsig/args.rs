@@ -98,6 +98,24 @@ pub enum Stage {
     Signature,
 }
 
+impl Stage {
+    /// The stage's text for a canonical request signed at `date`, with a
+    /// final newline.
+    pub fn render(
+        self,
+        signer: &awsig::Signer,
+        creq: &awsig::CanonicalRequest,
+        date: &AmzDate,
+    ) -> String {
+        let sts = awsig::StringToSign::new(signer.scope(date), creq);
+        match self {
+            Self::CanonicalRequest => format!("{creq}\n"),
+            Self::StringToSign => format!("{sts}\n"),
+            Self::Signature => format!("{}\n", signer.signing_key(date).sign(&sts)),
+        }
+    }
+}
+
 /// What `sign` and `presign` print.
 #[derive(Debug, clap::Args)]
 pub struct OutputArgs {

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use awsig::{AmzDate, StringToSign};
+use awsig::AmzDate;
 
-use super::args::{CredentialArgs, OutputArgs, RegionArgs, ServiceArg, Stage, TimeArg};
+use super::args::{CredentialArgs, OutputArgs, RegionArgs, ServiceArg, TimeArg};
 use super::request::{RequestArgs, prepare};
 use super::{Ctx, EXIT_CODES, Failure};
 
@@ -57,12 +57,7 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
         let creq = signer
             .presign_canonical_request(&request, expires, &p.payload, now)
             .map_err(input)?;
-        let sts = StringToSign::new(signer.scope(&date), &creq);
-        match stage {
-            Stage::CanonicalRequest => format!("{creq}\n"),
-            Stage::StringToSign => format!("{sts}\n"),
-            Stage::Signature => format!("{}\n", signer.signing_key(&date).sign(&sts)),
-        }
+        stage.render(signer, &creq, &date)
     } else {
         let out = signer
             .presign_output(&request, expires, &p.payload, now)

@@ -4,9 +4,9 @@
 
 use std::time::SystemTime;
 
-use awsig::{AmzDate, StringToSign};
+use awsig::AmzDate;
 
-use super::args::{CredentialArgs, OutputArgs, RegionArgs, ServiceArg, Stage, TimeArg};
+use super::args::{CredentialArgs, OutputArgs, RegionArgs, ServiceArg, TimeArg};
 use super::request::{Prepared, RequestArgs, prepare};
 use super::{Ctx, EXIT_CODES, Failure};
 
@@ -65,13 +65,7 @@ fn render(args: &Args, p: &Prepared, now: SystemTime) -> Result<Vec<u8>, Failure
         let creq = signer
             .canonical_request(&request, &p.payload, now)
             .map_err(input)?;
-        let sts = StringToSign::new(signer.scope(&date), &creq);
-        let text = match stage {
-            Stage::CanonicalRequest => format!("{creq}\n"),
-            Stage::StringToSign => format!("{sts}\n"),
-            Stage::Signature => format!("{}\n", signer.signing_key(&date).sign(&sts)),
-        };
-        return Ok(text.into_bytes());
+        return Ok(stage.render(signer, &creq, &date).into_bytes());
     }
     let out = signer
         .signing_output(&request, &p.payload, now)
