@@ -113,12 +113,40 @@
 //! # Ok::<(), awsig::Error>(())
 //! ```
 //!
+//! ## What to use for what
+//!
+//! - **Sign a request** in its headers: [`Signer::sign`] on an
+//!   `http::Request`, [`Signer::signing_output`] for any other HTTP type
+//!   (from a [`SignableRequest`]), [`Signer::sign_into`] without allocating.
+//! - **Presign** a URL: [`Signer::presign`], [`Signer::presign_output`].
+//! - **Verify** a signed request on the server side: [`verify_request`],
+//!   [`verify_parts`] or [`verify`] with a [`Policy`]; a failure is a
+//!   [`Rejection`] carrying the AWS error code.
+//! - **Find credentials** (feature `credentials`): `provider::DefaultChain`
+//!   tries the sources in the AWS CLI's order; `provider::CredentialsCache`
+//!   and `provider::ProviderSigner` refresh them before they expire.
+//! - **Stream a body**: sign with [`PayloadHash::Unsigned`]
+//!   (`UNSIGNED-PAYLOAD`, for S3 over HTTPS) or with a hash computed while
+//!   the body was written ([`PayloadHash::from_hex`]). Signing each chunk
+//!   of an `aws-chunked` body is not implemented yet: only its seed
+//!   signature ([`PayloadHash::StreamingSigned`]).
+//! - **Pick the service and region from a URL**: [`endpoint::infer`],
+//!   [`endpoint::check`]; [`endpoint::check_aws_region`] for the shape of an
+//!   AWS region.
+//! - **See each stage**, to find why a server disagrees:
+//!   [`Signer::canonical_request`], [`CanonicalRequest`], [`StringToSign`],
+//!   [`SigningKey`], [`Signature`].
+//!
 //! ## S3 and every other service
 //!
 //! [`Settings::for_service`] picks the rules: S3 signs the path as sent
 //! (no normalization, single encoding) and adds `x-amz-content-sha256`;
 //! every other service, `aps` (Amazon Managed Prometheus) included,
-//! normalizes the path and encodes it twice.
+//! normalizes the path and encodes it twice. Signing names are lower-case
+//! ([`Service`] refuses `S3`); any region name is accepted, since
+//! S3-compatible servers name their own (`garage`, `auto`), and
+//! [`endpoint::check_aws_region`] is there to refuse what does not look like
+//! an AWS region.
 //!
 //! ## Crate features
 //!
@@ -128,6 +156,7 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![deny(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -146,6 +175,7 @@
 
 mod canonical_request;
 mod credentials;
+pub mod endpoint;
 mod error;
 mod fast_path;
 mod http_text;
@@ -192,7 +222,7 @@ pub use string_to_sign::{ALGORITHM, StringToSign};
 pub use verify::{
     Acceptance, AuthKind, AuthParseError, AuthorizationHeader, ContentSha256Check, CredentialText,
     CredentialsLookup, DEFAULT_MAX_CLOCK_SKEW, LookupError, MAX_AUTH_TEXT_BYTES, Mismatch, Payload,
-    Policy, PresignedQuery, Rejection, ServiceRules, Verified, is_presigned_query,
+    Policy, PresignedQuery, Rejection, ServiceRules, TokenProblem, Verified, is_presigned_query,
     parse_authorization, parse_credential, parse_presigned_query, parse_signed_headers, verify,
     verify_parts, verify_request,
 };

@@ -102,6 +102,10 @@ impl PresignOutput {
     }
 
     /// The URI with the parameters appended to its query.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUri`](crate::Error::InvalidUri) when the URI with the parameters appended cannot be parsed again.
     pub fn apply_to_uri(&self, uri: &http::Uri) -> Result<http::Uri, Error> {
         let failed = || Error::InvalidUri {
             reason: "the presigned URI could not be built",
@@ -273,6 +277,14 @@ impl Signer {
     ///
     /// The URI is first put in the form every HTTP client sends unchanged,
     /// as [`Signer::sign`] describes.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials;
+    /// - [`Error::InvalidUri`](crate::Error::InvalidUri) when the presigned URI cannot be built.
     pub fn presign<B>(
         &self,
         request: &mut http::Request<B>,
@@ -290,6 +302,14 @@ impl Signer {
     }
 
     /// Presigns `http::request::Parts` in place, as [`Signer::presign`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials;
+    /// - [`Error::InvalidUri`](crate::Error::InvalidUri) when the presigned URI cannot be built.
     pub fn presign_parts(
         &self,
         parts: &mut http::request::Parts,
@@ -306,6 +326,13 @@ impl Signer {
     }
 
     /// Computes the query parameters to add without touching the request.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials.
     pub fn presign_output(
         &self,
         request: &SignableRequest<'_>,
@@ -317,6 +344,13 @@ impl Signer {
     }
 
     /// As [`Signer::presign_output`], with other credentials than the signer's own.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials.
     pub fn presign_output_with(
         &self,
         credentials: &Credentials,
@@ -395,6 +429,13 @@ impl Signer {
     }
 
     /// The canonical request that [`Signer::presign`] would sign.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials.
     pub fn presign_canonical_request(
         &self,
         request: &SignableRequest<'_>,

@@ -50,16 +50,28 @@ pub struct SignableRequest<'a> {
 
 impl<'a> SignableRequest<'a> {
     /// A view of an `http::Request`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the method, the URI or a header field breaks a rule (each variant names the part and the reason).
     pub fn from_request<B>(request: &'a http::Request<B>) -> Result<Self, Error> {
         Self::from_http(request.method(), request.uri(), request.headers())
     }
 
     /// A view of `http::request::Parts`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the method, the URI or a header field breaks a rule (each variant names the part and the reason).
     pub fn from_parts(parts: &'a http::request::Parts) -> Result<Self, Error> {
         Self::from_http(&parts.method, &parts.uri, &parts.headers)
     }
 
     /// A view of a method, URI and headers from the `http` crate.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the method, the URI or a header field breaks a rule (each variant names the part and the reason).
     pub fn from_http(
         method: &'a http::Method,
         uri: &'a http::Uri,
@@ -83,6 +95,10 @@ impl<'a> SignableRequest<'a> {
     /// A view of a request given as text: a method, a URI (absolute,
     /// `https://host/path?query`, or origin-form, `/path?query` with the host
     /// in a `Host` header) and a list of `(name, value)` header fields.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the method, the URI or a header field breaks a rule (each variant names the part and the reason).
     pub fn new(
         method: &'a str,
         uri: &'a str,

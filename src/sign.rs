@@ -66,6 +66,11 @@ pub struct Signer {
 
 impl Signer {
     /// A signer with the preset for `service` ([`Settings::for_service`]).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidRegion`](crate::Error::InvalidRegion) when the region is empty, longer than 64 bytes, or holds '/', whitespace, control or non-ASCII characters;
+    /// - [`Error::InvalidService`](crate::Error::InvalidService) for the same faults in the service, or upper-case letters.
     pub fn new(credentials: Credentials, region: &str, service: &str) -> Result<Self, Error> {
         let region = Region::new(region)?;
         let service = Service::new(service)?;
@@ -158,6 +163,11 @@ impl Signer {
     /// percent-encoded, and with S3's rules a raw `+` in the path written
     /// `%2B` (S3 reads a raw `+` as a space). Each rewrite means the same to
     /// the server; the request is signed as it will be sent.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn sign<B>(
         &self,
         request: &mut http::Request<B>,
@@ -178,6 +188,11 @@ impl Signer {
 
     /// Signs `http::request::Parts` in place, as [`Signer::sign`] (the URI
     /// rewritten the same way).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn sign_parts(
         &self,
         parts: &mut http::request::Parts,
@@ -198,6 +213,11 @@ impl Signer {
 
     /// Computes the headers to add without touching the request: for callers
     /// with other HTTP types, or that want to inspect before applying.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn signing_output(
         &self,
         request: &SignableRequest<'_>,
@@ -210,6 +230,11 @@ impl Signer {
     /// As [`Signer::signing_output`], with other credentials than the
     /// signer's own (for example fresh ones from a provider). The key cache
     /// notices the change.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn signing_output_with(
         &self,
         credentials: &Credentials,
@@ -425,6 +450,11 @@ impl Signer {
     }
 
     /// The canonical request that [`Signer::sign`] would sign at `now`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn canonical_request(
         &self,
         request: &SignableRequest<'_>,
@@ -578,6 +608,10 @@ impl SigningOutput {
     /// names, and removes an `x-amz-security-token` that the credentials
     /// did not set (one left from an earlier signing is never signed).
     /// `authorization` and the token are marked sensitive.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue) when a value is not a valid `http::HeaderValue` (it cannot be, for values signing made from valid input).
     pub fn apply_to(self, headers: &mut HeaderMap) -> Result<(), Error> {
         let invalid = |name: &str| Error::InvalidHeaderValue {
             name: name.to_owned(),

@@ -34,7 +34,7 @@ pub use parse::{
     is_presigned_query, parse_authorization, parse_credential, parse_presigned_query,
     parse_signed_headers,
 };
-pub use rejection::{AuthKind, Mismatch, Rejection};
+pub use rejection::{AuthKind, Mismatch, Rejection, TokenProblem};
 
 use crate::canonical_request::headers::Additions;
 use crate::canonical_request::{CanonicalRequest, Plan};
@@ -75,6 +75,10 @@ impl LookupError {
 /// for one [`Credentials`] value and for a slice of them.
 pub trait CredentialsLookup {
     /// The credentials for `access_key_id`; `Ok(None)` when the key is unknown.
+    ///
+    /// # Errors
+    ///
+    /// a [`LookupError`] when the store cannot be asked (it becomes [`Rejection::LookupFailed`]); an unknown key is `Ok(None)`, not an error.
     fn lookup(&self, access_key_id: &str) -> Result<Option<Credentials>, LookupError>;
 }
 
@@ -461,6 +465,10 @@ impl fmt::Debug for Verified {
 }
 
 /// Verifies an `http::Request` (the body is passed separately as `payload`).
+///
+/// # Errors
+///
+/// a [`Rejection`] naming why the request is refused, with the AWS error code ([`Rejection::code`]) and HTTP status: see [`verify`].
 pub fn verify_request<B, L: CredentialsLookup + ?Sized>(
     request: &http::Request<B>,
     payload: Payload<'_>,
@@ -474,6 +482,10 @@ pub fn verify_request<B, L: CredentialsLookup + ?Sized>(
 }
 
 /// Verifies `http::request::Parts` (the body is passed separately as `payload`).
+///
+/// # Errors
+///
+/// a [`Rejection`] naming why the request is refused: see [`verify`].
 pub fn verify_parts<L: CredentialsLookup + ?Sized>(
     parts: &http::request::Parts,
     payload: Payload<'_>,
@@ -507,6 +519,10 @@ pub fn verify_parts<L: CredentialsLookup + ?Sized>(
 /// assert_eq!((err.code(), err.status().as_u16()), ("RequestTimeTooSkewed", 403));
 /// # Ok::<(), awsig::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// a [`Rejection`]: [`Rejection::MissingAuthentication`] or [`Rejection::ConflictingAuthentication`] when the request has no or two signatures, [`Rejection::Malformed`] when they cannot be read, [`Rejection::WrongRegion`], [`Rejection::WrongService`], [`Rejection::ScopeDateMismatch`] or [`Rejection::HeaderNotSigned`] when the policy refuses the scope or the signed headers, [`Rejection::RequestTimeTooSkewed`], [`Rejection::NotYetValid`] or [`Rejection::Expired`] for the time, [`Rejection::UnknownAccessKeyId`], [`Rejection::LookupFailed`], [`Rejection::ExpiredCredentials`] or [`Rejection::InvalidToken`] for the credentials, [`Rejection::ContentSha256Mismatch`] and its neighbours for the payload, [`Rejection::InvalidRequest`] when the request cannot be canonicalized, and [`Rejection::SignatureDoesNotMatch`] (with what the verifier computed) when the signature differs.
 pub fn verify<L: CredentialsLookup + ?Sized>(
     request: &SignableRequest<'_>,
     payload: Payload<'_>,
@@ -568,7 +584,11 @@ fn verify_header<L: CredentialsLookup + ?Sized>(
     let token = match tokens.as_slice() {
         [] => None,
         [one] => Some(*one),
-        _ => return Err(Rejection::InvalidToken),
+        _ => {
+            return Err(Rejection::InvalidToken {
+                problem: TokenProblem::Repeated,
+            });
+        }
     };
     let claim = Claim {
         kind: AuthKind::Header,
@@ -606,7 +626,11 @@ fn verify_query<L: CredentialsLookup + ?Sized>(
         (Some(t), []) => Some(t.as_bytes()),
         (None, []) => None,
         (None, [one]) => Some(*one),
-        _ => return Err(Rejection::InvalidToken),
+        _ => {
+            return Err(Rejection::InvalidToken {
+                problem: TokenProblem::Repeated,
+            });
+        }
     };
     let claim = Claim {
         kind: AuthKind::Query,
@@ -788,16 +812,18 @@ fn lookup<L: CredentialsLookup + ?Sized>(
     if found.expiry().is_some_and(|e| now > e) {
         return Err(Rejection::ExpiredCredentials);
     }
-    let token_ok = match (found.session_token(), claim.token) {
-        (None, None) => true,
+    let problem = match (found.session_token(), claim.token) {
+        (None, None) => None,
         (Some(expected), Some(given)) => {
             let given = trim_ws(given);
-            crate::constant_time_eq(expected.as_bytes(), given)
+            (!crate::constant_time_eq(expected.as_bytes(), given))
+                .then_some(TokenProblem::DoesNotMatch)
         }
-        _ => false,
+        (Some(_), None) => Some(TokenProblem::Missing),
+        (None, Some(_)) => Some(TokenProblem::Unexpected),
     };
-    if !token_ok {
-        return Err(Rejection::InvalidToken);
+    if let Some(problem) = problem {
+        return Err(Rejection::InvalidToken { problem });
     }
     Ok(found)
 }
@@ -1060,7 +1086,9 @@ mod tests {
                 reason: String::new(),
             },
             Rejection::ExpiredCredentials,
-            Rejection::InvalidToken,
+            Rejection::InvalidToken {
+                problem: TokenProblem::Missing,
+            },
             Rejection::InvalidContentSha256,
             Rejection::ContentSha256Mismatch {
                 declared: String::new(),

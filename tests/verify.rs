@@ -796,3 +796,57 @@ proptest! {
         })?;
     }
 }
+
+/// The token error says what is wrong with the token: missing, unexpected,
+/// repeated, or another one.
+#[test]
+fn token_errors_say_what_is_wrong() {
+    use awsig::{Credentials, Payload, PayloadHash, Policy, Rejection, Signer, TokenProblem};
+    use std::time::{Duration, UNIX_EPOCH};
+
+    let now = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let plain = Credentials::new("AKIDEXAMPLE", secret).unwrap();
+    let temporary =
+        |token: &str| Credentials::build("AKIDEXAMPLE", secret, Some(token), None).unwrap();
+    let signed = |creds: &Credentials| {
+        let signer = Signer::new(creds.clone(), "us-east-1", "sqs").unwrap();
+        let mut req = http::Request::get("https://sqs.us-east-1.amazonaws.com/")
+            .body(Vec::new())
+            .unwrap();
+        signer.sign(&mut req, &PayloadHash::of(b""), now).unwrap();
+        req
+    };
+    let problem = |req: &http::Request<Vec<u8>>, server: &Credentials| match awsig::verify_request(
+        req,
+        Payload::Body(req.body()),
+        server,
+        now,
+        &Policy::new(),
+    ) {
+        Err(Rejection::InvalidToken { problem }) => problem,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        problem(&signed(&plain), &temporary("t1")),
+        TokenProblem::Missing
+    );
+    assert_eq!(
+        problem(&signed(&temporary("t1")), &plain),
+        TokenProblem::Unexpected
+    );
+    assert_eq!(
+        problem(&signed(&temporary("t1")), &temporary("t2")),
+        TokenProblem::DoesNotMatch
+    );
+    let mut twice = signed(&temporary("t1"));
+    twice
+        .headers_mut()
+        .append("x-amz-security-token", http::HeaderValue::from_static("t1"));
+    assert_eq!(problem(&twice, &temporary("t1")), TokenProblem::Repeated);
+    let message = Rejection::InvalidToken {
+        problem: TokenProblem::Missing,
+    }
+    .to_string();
+    assert!(message.contains("missing"), "{message}");
+}

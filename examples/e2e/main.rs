@@ -7,7 +7,9 @@
 //!   against the body hash, presigned URLs and their expiry, clock skew and
 //!   `aws-chunked` uploads;
 //! - a mock of several AWS services (moto), which checks header signatures
-//!   for IAM, STS, SQS, DynamoDB and S3, and session tokens from `AssumeRole`.
+//!   for IAM, STS, SQS, DynamoDB and S3, and session tokens from `AssumeRole`;
+//!   the credential flows (`credentials.rs`) get their credentials from its
+//!   STS and instance metadata endpoints.
 //!
 //! Every accepted case has tampered twins that the server must reject with
 //! the error code it uses. Run it through `tests/e2e/run.sh`, which starts
@@ -24,6 +26,8 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+mod credentials;
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -1481,6 +1485,7 @@ fn main() -> ExitCode {
         endpoint: moto_endpoint.trim_end_matches('/').to_owned(),
     };
     run_moto(&mut report, &moto);
+    credentials::run(&mut report, &moto.endpoint);
 
     println!("{} passed, {} failed", report.passed, report.failed);
     if report.failed == 0 && report.passed > 0 {

@@ -56,6 +56,10 @@ pub struct PreparedRequest<'s> {
 impl Signer {
     /// Prepares a request to be signed many times at different times and
     /// with different payloads; see [`PreparedRequest`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason).
     pub fn prepare(&self, request: &SignableRequest<'_>) -> Result<PreparedRequest<'_>, Error> {
         let mut template = Template::empty();
         let mut scratch = Vec::new();
@@ -78,6 +82,11 @@ impl PreparedRequest<'_> {
     /// Signs the prepared request at `now` for `payload`, writing the header
     /// values into `out` as [`Signer::sign_into`] does. Allocates nothing
     /// once `out` has grown to fit.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::InvalidPayloadHash`](crate::Error::InvalidPayloadHash) never for a [`PayloadHash`](crate::PayloadHash), which is valid by construction.
     pub fn sign_into(
         &self,
         payload: &PayloadHash,

@@ -54,6 +54,38 @@ impl fmt::Debug for Mismatch {
     }
 }
 
+/// What is wrong with a request's session token ([`Rejection::InvalidToken`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenProblem {
+    /// The credentials are temporary and the request carries no
+    /// `X-Amz-Security-Token`.
+    Missing,
+    /// The request carries a token but the credentials have none.
+    Unexpected,
+    /// The request carries more than one token.
+    Repeated,
+    /// The token is not the one issued with the access key id.
+    DoesNotMatch,
+}
+
+impl fmt::Display for TokenProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => {
+                "is missing: the access key id belongs to temporary credentials, send their X-Amz-Security-Token"
+            }
+            Self::Unexpected => {
+                "was not expected: the access key id belongs to long-term credentials, which have no token"
+            }
+            Self::Repeated => "is given more than once",
+            Self::DoesNotMatch => {
+                "does not match the one issued with the access key id (expired, or from other credentials)"
+            }
+        })
+    }
+}
+
 /// Why a request failed verification.
 ///
 /// Each variant maps to the error code ([`Rejection::code`]) and HTTP
@@ -175,10 +207,13 @@ pub enum Rejection {
     /// The credentials found for the access key id have expired.
     #[error("the security token included in the request has expired")]
     ExpiredCredentials,
-    /// The session token is missing, unexpected, or not the one issued with
-    /// the access key id.
-    #[error("the provided security token is missing or invalid")]
-    InvalidToken,
+    /// The session token is missing, unexpected, repeated, or not the one
+    /// issued with the access key id; [`TokenProblem`] says which.
+    #[error("the security token {problem}")]
+    InvalidToken {
+        /// What is wrong with the token.
+        problem: TokenProblem,
+    },
     /// `x-amz-content-sha256` is not a hex SHA-256 or one of the known markers.
     #[error(
         "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* marker, or a valid SHA-256 value"
@@ -270,7 +305,7 @@ impl Rejection {
             Self::UnknownAccessKeyId { .. } => "InvalidAccessKeyId",
             Self::LookupFailed { .. } => "InternalError",
             Self::ExpiredCredentials => "ExpiredToken",
-            Self::InvalidToken => "InvalidToken",
+            Self::InvalidToken { .. } => "InvalidToken",
             Self::ContentSha256Mismatch { .. } => "XAmzContentSHA256Mismatch",
             Self::MissingContentSha256 | Self::InvalidRequest { .. } => "InvalidRequest",
             Self::MissingSignedHeader { .. } | Self::SignatureDoesNotMatch { .. } => {
