@@ -147,6 +147,8 @@
 mod auth_buf;
 mod canonical_request;
 mod credentials;
+#[cfg(feature = "credentials")]
+pub mod driver;
 mod error;
 mod http_text;
 mod payload;
