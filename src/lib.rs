@@ -156,6 +156,8 @@ mod prepared;
 mod presign;
 #[cfg(feature = "credentials")]
 pub mod provider;
+#[cfg(feature = "tokio")]
+pub mod refresh;
 mod request;
 mod scope;
 mod settings;

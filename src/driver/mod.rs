@@ -619,6 +619,12 @@ impl std::error::Error for ResolveError {
     }
 }
 
+impl From<crate::Error> for ResolveError {
+    fn from(error: crate::Error) -> Self {
+        Self::new(ProviderError::Credentials(error), Vec::new())
+    }
+}
+
 impl From<ProviderError> for ResolveError {
     fn from(error: ProviderError) -> Self {
         Self::new(error, Vec::new())
