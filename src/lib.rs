@@ -166,6 +166,7 @@ mod sign;
 mod signature;
 mod signing_key;
 mod sink;
+pub mod skew;
 mod stack_vec;
 mod string_to_sign;
 mod template;
