@@ -151,6 +151,8 @@ mod credentials;
 pub mod driver;
 mod error;
 mod http_text;
+#[cfg(feature = "tokio")]
+pub mod middleware;
 mod payload;
 mod prepared;
 mod presign;
