@@ -146,6 +146,8 @@
 
 mod auth_buf;
 mod canonical_request;
+#[cfg(feature = "tokio")]
+pub mod config;
 mod credentials;
 #[cfg(feature = "credentials")]
 pub mod driver;
