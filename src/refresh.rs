@@ -80,7 +80,7 @@ struct State {
 struct Inner {
     fetch: Box<Fetch>,
     window: Duration,
-    on_error: Option<Box<OnError>>,
+    on_error: Mutex<Option<Arc<OnError>>>,
     clock: Box<Clock>,
     state: Mutex<State>,
     /// Held for the whole of a refresh.
@@ -154,7 +154,12 @@ impl Inner {
                 state.failures = state.failures.saturating_add(1);
                 state.last_error = Some(e.clone());
                 drop(state);
-                if let Some(report) = &self.on_error {
+                let report = self
+                    .on_error
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                if let Some(report) = report {
                     report(&e);
                 }
                 Err(e)
@@ -175,7 +180,7 @@ impl RefreshingCredentials {
             inner: Arc::new(Inner {
                 fetch: Box::new(move || Box::pin(fetch())),
                 window: DEFAULT_REFRESH_WINDOW,
-                on_error: None,
+                on_error: Mutex::new(None),
                 clock: Box::new(SystemTime::now),
                 state: Mutex::new(State::default()),
                 refresh: tokio::sync::Mutex::new(()),
@@ -204,10 +209,21 @@ impl RefreshingCredentials {
     }
 
     /// Calls `report` with every refresh failure (for example to log it),
-    /// whether or not valid credentials are still held. Call it while
-    /// building, before the source is cloned.
+    /// whether or not valid credentials are still held.
     pub fn on_refresh_error(self, report: impl Fn(&ResolveError) + Send + Sync + 'static) -> Self {
-        self.configure(|i| i.on_error = Some(Box::new(report)))
+        self.set_on_refresh_error(report);
+        self
+    }
+
+    /// As [`RefreshingCredentials::on_refresh_error`], on a source already
+    /// shared (for example the one inside a signer); replaces the previous
+    /// callback.
+    pub fn set_on_refresh_error(&self, report: impl Fn(&ResolveError) + Send + Sync + 'static) {
+        *self
+            .inner
+            .on_error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(report));
     }
 
     /// Reads the time from `clock` instead of the system clock (tests, or
