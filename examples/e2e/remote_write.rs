@@ -265,7 +265,7 @@ pub(crate) fn run(
                 .lines()
                 .filter_map(|l| l.split("clock offset ").nth(1))
                 .filter_map(|r| r.trim_end_matches(" s").parse::<i64>().ok())
-                .last();
+                .next_back();
             let offset_ok = offset.is_some_and(|o| (o + 1200).abs() <= 2);
             if skewed == 1 && offset_ok {
                 Ok(())
