@@ -125,6 +125,17 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `tokio`: `driver::resolve_async`, `refresh::RefreshingCredentials`
+//!   (lazy, refreshed ahead of expiry), `middleware::RefreshingSigner`
+//!   (with a clock corrected for skew) and `config::SigV4Config`.
+//! - `ureq` / `reqwest`: ready transports for the drivers.
+//! - `tower`: `middleware::SigV4Layer`; `reqwest-middleware`:
+//!   `middleware::SigV4Middleware`. Both sign every request and retry once
+//!   after a clock-skew rejection.
+//! - `serde`: deserialize `config::SigV4Config`.
+//!
+//! [`skew`] (always available, no IO) tells a clock-skew rejection from
+//! others, as the AWS SDKs do.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
