@@ -153,6 +153,17 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `tokio`: `driver::resolve_async`, `refresh::RefreshingCredentials`
+//!   (lazy, refreshed ahead of expiry), `middleware::RefreshingSigner`
+//!   (with a clock corrected for skew) and `config::SigV4Config`.
+//! - `ureq` / `reqwest`: ready transports for the drivers.
+//! - `tower`: `middleware::SigV4Layer`; `reqwest-middleware`:
+//!   `middleware::SigV4Middleware`. Both sign every request and retry once
+//!   after a clock-skew rejection.
+//! - `serde`: deserialize `config::SigV4Config`.
+//!
+//! [`skew`] (always available, no IO) tells a clock-skew rejection from
+//! others, as the AWS SDKs do.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
@@ -174,16 +185,24 @@
 )]
 
 mod canonical_request;
+#[cfg(feature = "tokio")]
+pub mod config;
 mod credentials;
+#[cfg(feature = "credentials")]
+pub mod driver;
 pub mod endpoint;
 mod error;
 mod fast_path;
 mod http_text;
+#[cfg(feature = "tokio")]
+pub mod middleware;
 mod payload;
 mod percent;
 mod presign;
 #[cfg(feature = "credentials")]
 pub mod provider;
+#[cfg(feature = "tokio")]
+pub mod refresh;
 mod request;
 mod scope;
 mod settings;
@@ -192,6 +211,7 @@ mod sign;
 mod signature;
 mod signing_key;
 mod sink;
+pub mod skew;
 mod stack_vec;
 mod string_to_sign;
 mod verify;
