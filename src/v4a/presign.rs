@@ -10,16 +10,20 @@ use std::time::{Duration, SystemTime};
 
 use super::ALGORITHM;
 use super::sign::{Signer, check_payload};
+use super::signature::MAX_DER_BYTES;
 use super::signature::Signature;
 use super::string_to_sign::StringToSign;
-use crate::canonical_request::encode::{COMPONENT, encode};
-use crate::canonical_request::headers::Additions;
-use crate::canonical_request::query::Param;
+use crate::canonical_request::headers::{Additions, WireChange};
+use crate::canonical_request::query::{self, Param};
 use crate::canonical_request::{CanonicalRequest, Plan};
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::limits::MAX_QUERY_PARAMS;
 use crate::payload::PayloadHash;
-use crate::presign::{Encoding, append_params, check_presign, uri_with_params, write_decimal};
+use crate::percent::{COMPONENT, encode};
+use crate::presign::{
+    Encoding, append_params, check_presign, check_presignable, uri_with_params, write_decimal,
+};
 use crate::request::SignableRequest;
 use crate::scope::AmzDate;
 use crate::settings::SessionTokenMode;
@@ -249,22 +253,17 @@ impl Signer {
         payload: &PayloadHash,
         finish: impl FnOnce(&Plan<'_>) -> T,
     ) -> Result<(T, Vec<u8>, Layout), Error> {
-        if let Some(clash) = request
-            .query()
-            .split('&')
-            .map(|piece| piece.split_once('=').map_or(piece, |(k, _)| k))
-            .find(|key| AUTH_PARAMS.iter().any(|a| a.eq_ignore_ascii_case(key)))
-        {
-            return Err(Error::InvalidQuery {
-                reason: format!("it already contains {clash}, which presigning adds"),
-            });
-        }
         let additions = Additions {
             fields: &[],
             host: request.host(),
             only: None,
+            wire: Some(WireChange {
+                dropped: &[],
+                extra: 0,
+            }),
         };
         crate::sign::check_path_to_sign(request, self.settings())?;
+        check_presignable(request, &AUTH_PARAMS)?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, self.settings(), &additions)?;
 
@@ -324,6 +323,23 @@ impl Signer {
             extra.push(Param::canonical(key, value));
         }
         plan.collect_params(request, extra.as_slice())?;
+        // With the signature, as the URL goes on the wire.
+        let params = plan.param_count() + 1 + usize::from(extra.len() < layout.count);
+        if params > MAX_QUERY_PARAMS {
+            return Err(Error::InvalidQuery {
+                reason: format!(
+                    "it has {params} parameters once presigned (the limit is {MAX_QUERY_PARAMS})"
+                ),
+            });
+        }
+        let query = request.query().len();
+        query::check_len(
+            query
+                + usize::from(query > 0)
+                + text.len()
+                + b"X-Amz-Signature=".len()
+                + 2 * MAX_DER_BYTES,
+        )?;
         let out = finish(&plan);
         drop(plan);
         drop(extra);

@@ -16,15 +16,17 @@ use crate::canonical_request::headers::Additions;
 use crate::canonical_request::{CanonicalRequest, Plan};
 use crate::credentials::Credentials;
 use crate::error::{Error, Redacted};
+use crate::fast_path::template::signed_token;
+use crate::limits::MAX_HEADER_FIELD_BYTES;
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::{AmzDate, Service};
 use crate::settings::{ContentSha256Header, Settings};
 use crate::sign::{
-    AddedHeaders, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN, apply_headers,
+    AddedHeaders, HEADER_SIGNING, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN,
+    apply_headers,
 };
 use crate::sink::{CountSink, Sink};
-use crate::template::signed_token;
 
 /// Signs requests with SigV4a for one set of credentials, region set and
 /// service.
@@ -234,15 +236,14 @@ impl Signer {
             self.with_header_plan(request, &date, payload, token, |plan| {
                 let digest = plan.hash(&self.settings);
                 let signature = key.sign(&StringToSign::from_digest(self.scope(&date), &digest));
-                let auth = self.authorization(credentials, &date, plan, &signature);
-                (auth, signature)
-            })?;
+                let auth = self.authorization(credentials, &date, plan, &signature)?;
+                Ok::<_, Error>((auth, signature))
+            })??;
         Ok(SigningOutput {
             amz_date: date,
             region_set: self.region_set_header.clone(),
             authorization,
-            content_sha256: (self.settings.content_sha256 == ContentSha256Header::Include)
-                .then_some(*payload),
+            content_sha256: self.signs_payload_header(request).then_some(*payload),
             security_token: credentials.session_token_header(),
             signature,
         })
@@ -290,7 +291,7 @@ impl Signer {
                 n += 1;
             }
         }
-        if self.settings.content_sha256 == ContentSha256Header::Include {
+        if self.signs_payload_header(request) {
             if let Some(slot) = fields.get_mut(n) {
                 *slot = (X_AMZ_CONTENT_SHA256, payload.as_bytes());
                 n += 1;
@@ -300,24 +301,35 @@ impl Signer {
             fields: fields.get(..n).unwrap_or(&[]),
             host: request.host(),
             only: None,
+            wire: Some(HEADER_SIGNING),
         };
         crate::sign::check_path_to_sign(request, &self.settings)?;
+        crate::sign::check_header_signable(request)?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, &self.settings, &additions)?;
         plan.collect_params(request, &[])?;
         Ok(finish(&plan))
     }
 
+    /// Whether header signing sets and signs `x-amz-content-sha256`: when
+    /// the settings ask for it, and whenever the request already carries
+    /// one (as [`crate::Signer`] does).
+    fn signs_payload_header(&self, request: &SignableRequest<'_>) -> bool {
+        self.settings.content_sha256 == ContentSha256Header::Include
+            || request.has_header(X_AMZ_CONTENT_SHA256)
+    }
+
     /// `AWS4-ECDSA-P256-SHA256 Credential=…, SignedHeaders=…, Signature=…`,
     /// in a buffer of exactly its length (so that it becomes a header value
-    /// without another allocation).
+    /// without another allocation). Refuses a value longer than a header
+    /// field may be.
     fn authorization(
         &self,
         credentials: &Credentials,
         date: &AmzDate,
         plan: &Plan<'_>,
         signature: &Signature,
-    ) -> Vec<u8> {
+    ) -> Result<Vec<u8>, Error> {
         let write = |sink: &mut dyn FnMut(&[u8])| {
             sink(ALGORITHM.as_bytes());
             sink(b" Credential=");
@@ -332,12 +344,19 @@ impl Signer {
         write(&mut |b| count.put(b));
         plan.write_signed_headers(&mut count);
         let len = count.0 + b", Signature=".len() + signature.as_bytes().len();
+        if len > MAX_HEADER_FIELD_BYTES {
+            return Err(Error::HeaderTooLarge {
+                name: "authorization".to_owned(),
+                len,
+                limit: MAX_HEADER_FIELD_BYTES,
+            });
+        }
         let mut auth = Vec::with_capacity(len);
         write(&mut |b| auth.put(b));
         plan.write_signed_headers(&mut auth);
         auth.put(b", Signature=");
         auth.put(signature.as_bytes());
-        auth
+        Ok(auth)
     }
 }
 
