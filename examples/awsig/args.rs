@@ -87,6 +87,43 @@ impl TimeArg {
     }
 }
 
+/// The signature algorithm of `sign` and `presign`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Algorithm {
+    /// Signature Version 4 (HMAC-SHA256): valid in one region.
+    Sigv4,
+    /// Signature Version 4a (ECDSA P-256): valid in a set of regions, for S3
+    /// Multi-Region Access Points and `*` region sets. Needs awsig built
+    /// with the `sigv4a` feature.
+    Sigv4a,
+}
+
+/// `--algorithm` and `--region-set`, for the subcommands that sign.
+#[derive(Debug, clap::Args)]
+pub struct AlgorithmArgs {
+    /// The signature algorithm.
+    #[arg(long, value_enum, value_name = "ALGORITHM", default_value = "sigv4")]
+    pub algorithm: Algorithm,
+    /// With --algorithm sigv4a: the regions the signature is valid in,
+    /// joined with ',' (us-east-1,us-west-2), or `*` for every region
+    /// (default: the region).
+    #[arg(long, value_name = "REGIONS")]
+    pub region_set: Option<String>,
+}
+
+impl AlgorithmArgs {
+    /// Refuses `--region-set` without `--algorithm sigv4a`.
+    pub fn check(&self) -> Result<(), Failure> {
+        match (&self.region_set, self.algorithm) {
+            (Some(set), Algorithm::Sigv4) => Err(Failure::usage(format!(
+                "--region-set {set}: a region set is signed only with --algorithm sigv4a; add it, \
+                 or give one region with --region"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A stage `--print` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Stage {

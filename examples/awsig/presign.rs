@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use awsig::AmzDate;
-
-use super::args::{CredentialArgs, OutputArgs, RegionArgs, ServiceArg, TimeArg};
+use super::args::{AlgorithmArgs, CredentialArgs, OutputArgs, RegionArgs, ServiceArg, TimeArg};
 use super::request::{RequestArgs, prepare};
 use super::{Ctx, EXIT_CODES, Failure};
 
@@ -22,6 +20,8 @@ pub struct Args {
     pub service: ServiceArg,
     #[command(flatten)]
     pub region: RegionArgs,
+    #[command(flatten)]
+    pub algorithm: AlgorithmArgs,
     #[command(flatten)]
     pub credentials: CredentialArgs,
     #[command(flatten)]
@@ -43,6 +43,7 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
         &args.request,
         &args.service,
         &args.region,
+        &args.algorithm,
         &args.credentials,
         true,
         ctx,
@@ -53,19 +54,17 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
     let expires = Duration::from_secs(args.expires);
     let input = |e: awsig::Error| Failure::usage(e.to_string());
     let text = if let Some(stage) = args.output.print {
-        let date = AmzDate::from_system_time(now).map_err(input)?;
-        let creq = signer
-            .presign_canonical_request(&request, expires, &p.payload, now)
-            .map_err(input)?;
-        stage.render(signer, &creq, &date)
+        signer
+            .stage(stage, &request, Some(expires), &p.payload, now)
+            .map_err(input)?
     } else {
-        let out = signer
-            .presign_output(&request, expires, &p.payload, now)
-            .map_err(input)?;
         let url = &args.request.url;
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let base = base.split_once('#').map_or(base, |(b, _)| b);
-        let presigned = format!("{base}?{}", out.append_to_query(query));
+        let query = signer
+            .presigned_query(&request, expires, &p.payload, now, query)
+            .map_err(input)?;
+        let presigned = format!("{base}?{query}");
         if args.output.curl {
             let headers: Vec<(String, String)> = p
                 .fields

@@ -2,10 +2,11 @@
 //! and the signer, fields and payload made from them.
 
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
-use awsig::{ContentSha256Header, PayloadHash, SignableRequest, Signer, endpoint};
+use awsig::{AmzDate, ContentSha256Header, PayloadHash, SignableRequest, Signer, endpoint};
 
-use super::args::{CredentialArgs, RegionArgs, ServiceArg};
+use super::args::{Algorithm, AlgorithmArgs, CredentialArgs, RegionArgs, ServiceArg, Stage};
 use super::{Ctx, Failure};
 
 /// A header given with `-H 'Name: value'`.
@@ -58,9 +59,111 @@ pub struct RequestArgs {
     pub url: String,
 }
 
+/// The signer of the algorithm asked for.
+pub enum AnySigner {
+    /// Signature Version 4.
+    V4(Signer),
+    /// Signature Version 4a.
+    #[cfg(feature = "sigv4a")]
+    V4a(awsig::v4a::Signer),
+}
+
+impl AnySigner {
+    /// The header fields header signing adds, `(Title-Case name, value)`.
+    pub fn added_headers(
+        &self,
+        request: &SignableRequest<'_>,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<Vec<(String, String)>, awsig::Error> {
+        let pairs: Vec<(&str, String)> = match self {
+            Self::V4(s) => s
+                .signing_output(request, payload, now)?
+                .headers()
+                .map(|(n, v)| (n, v.to_owned()))
+                .collect(),
+            #[cfg(feature = "sigv4a")]
+            Self::V4a(s) => s
+                .signing_output(request, payload, now)?
+                .headers()
+                .map(|(n, v)| (n, v.to_owned()))
+                .collect(),
+        };
+        Ok(pairs.into_iter().map(|(n, v)| (title_case(n), v)).collect())
+    }
+
+    /// The query with the presigning parameters appended.
+    pub fn presigned_query(
+        &self,
+        request: &SignableRequest<'_>,
+        expires: Duration,
+        payload: &PayloadHash,
+        now: SystemTime,
+        query: &str,
+    ) -> Result<String, awsig::Error> {
+        Ok(match self {
+            Self::V4(s) => s
+                .presign_output(request, expires, payload, now)?
+                .append_to_query(query),
+            #[cfg(feature = "sigv4a")]
+            Self::V4a(s) => s
+                .presign_output(request, expires, payload, now)?
+                .append_to_query(query),
+        })
+    }
+
+    /// One stage of header signing (`expires: None`) or presigning, with a
+    /// final newline.
+    pub fn stage(
+        &self,
+        stage: Stage,
+        request: &SignableRequest<'_>,
+        expires: Option<Duration>,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<String, awsig::Error> {
+        let date = AmzDate::from_system_time(now)?;
+        match self {
+            Self::V4(s) => {
+                let creq = match expires {
+                    Some(e) => s.presign_canonical_request(request, e, payload, now)?,
+                    None => s.canonical_request(request, payload, now)?,
+                };
+                Ok(stage.render(s, &creq, &date))
+            }
+            #[cfg(feature = "sigv4a")]
+            Self::V4a(s) => {
+                let creq = match expires {
+                    Some(e) => s.presign_canonical_request(request, e, payload, now)?,
+                    None => s.canonical_request(request, payload, now)?,
+                };
+                let sts = awsig::v4a::StringToSign::new(s.scope(&date), &creq);
+                Ok(match stage {
+                    Stage::CanonicalRequest => format!("{creq}\n"),
+                    Stage::StringToSign => format!("{sts}\n"),
+                    Stage::Signature => format!("{}\n", s.signing_key()?.sign(&sts)),
+                })
+            }
+        }
+    }
+}
+
+/// `x-amz-date` → `X-Amz-Date`.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Everything signing needs, made from the flags.
 pub struct Prepared {
-    pub signer: Signer,
+    pub signer: AnySigner,
     /// The header fields, in order: `Host` first (as an HTTP client sends
     /// it), then the ones given.
     pub fields: Vec<(String, Vec<u8>)>,
@@ -90,10 +193,12 @@ pub fn prepare(
     request: &RequestArgs,
     service: &ServiceArg,
     region: &RegionArgs,
+    algorithm: &AlgorithmArgs,
     creds: &CredentialArgs,
     presign: bool,
     ctx: &mut Ctx<'_>,
 ) -> Result<Prepared, Failure> {
+    algorithm.check()?;
     let config = super::args::Config::load(ctx.env, &creds.profile)?;
     let body = match (&request.data, &request.data_file) {
         (Some(text), _) => text.clone().into_bytes(),
@@ -130,34 +235,68 @@ pub fn prepare(
     };
     super::args::check_service(&service_name, service_source)?;
 
-    let (region_name, region_source) =
-        match (&region.region, inferred.as_ref().and_then(|e| e.region())) {
+    // A SigV4a region set stands for the region.
+    let region_set = match (algorithm.algorithm, &algorithm.region_set) {
+        (Algorithm::Sigv4a, Some(set)) => Some(set.clone()),
+        _ => None,
+    };
+    let (region_name, region_source) = match (&region_set, &region.region) {
+        (Some(set), None) => (set.clone(), "--region-set".to_owned()),
+        _ => match (&region.region, inferred.as_ref().and_then(|e| e.region())) {
             (Some(r), _) => (r.clone(), "--region".to_owned()),
             (None, Some(r)) => (r.to_owned(), "the URL's host".to_owned()),
             (None, None) => config.region().ok_or_else(|| {
-                Failure::usage(format!(
-                    "no region: the host {host} does not name one; give --region, or set AWS_REGION"
-                ))
+                Failure::usage(match algorithm.algorithm {
+                    Algorithm::Sigv4 => format!(
+                        "no region: the host {host} does not name one; give --region, or set AWS_REGION"
+                    ),
+                    Algorithm::Sigv4a => format!(
+                        "no region set: the host {host} does not name a region; give --region-set \
+                         (us-east-1,us-west-2, or * for every region)"
+                    ),
+                })
             })?,
-        };
-    super::args::check_region(&region_name, &region_source, region.allow_custom_region)?;
-
-    if let Err(mismatch) = endpoint::check(&host, &region_name, &service_name) {
-        ctx.warn(&format!(
-            "{mismatch}; AWS will refuse the signature unless --region and --service match the host"
-        ));
+        },
+    };
+    if region_set.is_none() {
+        super::args::check_region(&region_name, &region_source, region.allow_custom_region)?;
+        if let Err(mismatch) = endpoint::check(&host, &region_name, &service_name) {
+            ctx.warn(&format!(
+                "{mismatch}; AWS will refuse the signature unless --region and --service match the host"
+            ));
+        }
     }
 
     let credentials = config.credentials(creds)?;
-    let signer = Signer::new(credentials, &region_name, &service_name)
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    let signer = if request.unsigned_payload && !presign {
-        let settings = signer
-            .settings()
-            .with_content_sha256(ContentSha256Header::Include);
-        signer.with_settings(settings)
-    } else {
-        signer
+    let unsigned = request.unsigned_payload && !presign;
+    let with_unsigned = |settings: awsig::Settings| {
+        if unsigned {
+            settings.with_content_sha256(ContentSha256Header::Include)
+        } else {
+            settings
+        }
+    };
+    let signer = match algorithm.algorithm {
+        Algorithm::Sigv4 => {
+            let signer = Signer::new(credentials, &region_name, &service_name)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            let settings = with_unsigned(*signer.settings());
+            AnySigner::V4(signer.with_settings(settings))
+        }
+        #[cfg(feature = "sigv4a")]
+        Algorithm::Sigv4a => {
+            let signer = awsig::v4a::Signer::new(credentials, &region_name, &service_name)
+                .map_err(|e| Failure::usage(format!("{region_source}: {e}")))?;
+            let settings = with_unsigned(*signer.settings());
+            AnySigner::V4a(signer.with_settings(settings))
+        }
+        #[cfg(not(feature = "sigv4a"))]
+        Algorithm::Sigv4a => {
+            return Err(Failure::usage(
+                "--algorithm sigv4a: this awsig was built without SigV4a; run it with \
+                 cargo run --features sigv4a --example awsig",
+            ));
+        }
     };
 
     let mut fields: Vec<(String, Vec<u8>)> = Vec::new();

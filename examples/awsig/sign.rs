@@ -4,9 +4,7 @@
 
 use std::time::SystemTime;
 
-use awsig::AmzDate;
-
-use super::args::{CredentialArgs, OutputArgs, RegionArgs, ServiceArg, TimeArg};
+use super::args::{AlgorithmArgs, CredentialArgs, OutputArgs, RegionArgs, ServiceArg, TimeArg};
 use super::request::{Prepared, RequestArgs, prepare};
 use super::{Ctx, EXIT_CODES, Failure};
 
@@ -20,6 +18,8 @@ pub struct Args {
     pub service: ServiceArg,
     #[command(flatten)]
     pub region: RegionArgs,
+    #[command(flatten)]
+    pub algorithm: AlgorithmArgs,
     #[command(flatten)]
     pub credentials: CredentialArgs,
     #[command(flatten)]
@@ -44,6 +44,7 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
         &args.request,
         &args.service,
         &args.region,
+        &args.algorithm,
         &args.credentials,
         false,
         ctx,
@@ -61,19 +62,14 @@ fn render(args: &Args, p: &Prepared, now: SystemTime) -> Result<Vec<u8>, Failure
     let signer = &p.signer;
     let input = |e: awsig::Error| Failure::usage(e.to_string());
     if let Some(stage) = args.output.print {
-        let date = AmzDate::from_system_time(now).map_err(input)?;
-        let creq = signer
-            .canonical_request(&request, &p.payload, now)
+        let text = signer
+            .stage(stage, &request, None, &p.payload, now)
             .map_err(input)?;
-        return Ok(stage.render(signer, &creq, &date).into_bytes());
+        return Ok(text.into_bytes());
     }
-    let out = signer
-        .signing_output(&request, &p.payload, now)
+    let added = signer
+        .added_headers(&request, &p.payload, now)
         .map_err(input)?;
-    let added: Vec<(String, String)> = out
-        .headers()
-        .map(|(n, v)| (title_case(n), v.to_owned()))
-        .collect();
     // The fields given, less any that signing replaced, then the ones it added.
     let mut headers: Vec<(String, String)> = p
         .fields
@@ -99,19 +95,6 @@ fn render(args: &Args, p: &Prepared, now: SystemTime) -> Result<Vec<u8>, Failure
     let mut bytes = text.into_bytes();
     bytes.extend_from_slice(&p.body);
     Ok(bytes)
-}
-
-/// `x-amz-date` → `X-Amz-Date`.
-fn title_case(name: &str) -> String {
-    name.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 /// The origin-form target (`/path?query`) of an absolute URL.

@@ -1,4 +1,5 @@
-//! `awsig verify`: checks the SigV4 signature of one HTTP/1.1 request
+//! `awsig verify`: checks the SigV4 (or, built with the `sigv4a` feature,
+//! SigV4a) signature of one HTTP/1.1 request
 //! written as text (request line, headers, blank line, body), header-signed
 //! or presigned, with the credentials the other subcommands use.
 //!
@@ -25,9 +26,9 @@ pub struct Args {
     /// Accept only this service in the credential scope (default: any).
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
-    /// Accept only this region in the credential scope (default: any). It
-    /// must have the shape of an AWS region unless --allow-custom-region is
-    /// given.
+    /// Accept only this region in the credential scope (default: any); for
+    /// a SigV4a request, the region its region set must hold. It must have
+    /// the shape of an AWS region unless --allow-custom-region is given.
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// Accept a --region that is not shaped like an AWS region (S3-compatible
