@@ -31,9 +31,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let now = ctl.now();
     let settings = *signer.settings();
     let served = ctl.served_region();
+    // The streaming marker SigV4a signs (STREAMING-UNSIGNED-PAYLOAD-TRAILER)
+    // is accepted, as a server that takes it would.
     let policy = Policy::new()
         .with_rules(ServiceRules::Fixed(settings))
-        .with_regions(served);
+        .with_regions(served)
+        .with_streaming_payload(awsig::Acceptance::Accept);
     let in_set = served.is_none_or(|r| signer.region_set().contains(r));
     let creds = signer.credentials();
     let pairs = parts.pairs();

@@ -29,7 +29,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     };
     let now = ctl.now();
     let settings = *signer.settings();
-    let policy = Policy::new().with_rules(ServiceRules::Fixed(settings));
+    // The signer signs the streaming markers too: a server that takes them
+    // accepts what it signs.
+    let policy = Policy::new()
+        .with_rules(ServiceRules::Fixed(settings))
+        .with_streaming_payload(awsig::Acceptance::Accept);
     let creds = signer.credentials();
     let pairs = parts.pairs();
     let Ok(request) = SignableRequest::new(&parts.method, &parts.uri, &pairs) else {
