@@ -125,6 +125,10 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `event-stream`: the [`event_stream`] module, the event stream
+//!   message codec and the signing and verifying of each message of a
+//!   stream (Transcribe streaming, Bedrock bidirectional streams, Lex).
+//!   Adds `crc32fast`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
@@ -148,6 +152,8 @@ mod auth_buf;
 mod canonical_request;
 mod credentials;
 mod error;
+#[cfg(feature = "event-stream")]
+pub mod event_stream;
 mod http_text;
 mod payload;
 mod prepared;
@@ -174,7 +180,7 @@ pub use credentials::Credentials;
 pub use error::Error;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
 pub use payload::{
-    EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
+    EMPTY_SHA256, PayloadHash, STREAMING_EVENTS, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
 };
 pub use prepared::PreparedRequest;
