@@ -75,6 +75,19 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// With S3's rules ([`UriEncoding::Single`](crate::UriEncoding::Single)),
+    /// the path holds a raw `+`. S3 reads it as a space, so the request
+    /// would not mean what it most likely says. [`Signer::sign`](crate::Signer::sign)
+    /// and [`Signer::presign`](crate::Signer::presign) write it `%2B`
+    /// themselves; a request signed from a [`SignableRequest`](crate::SignableRequest)
+    /// must spell it out.
+    #[error(
+        "the path {path:?} holds a raw '+', which S3 reads as a space: write %2B for a plus sign or %20 for a space"
+    )]
+    PlusInPath {
+        /// The path as given (shortened).
+        path: String,
+    },
     /// The query string is not valid: a '%' not followed by two hex digits, a control
     /// character, too many parameters, or a parameter that signing itself adds.
     #[error("invalid query string: {reason}")]

@@ -172,6 +172,7 @@ mod stack_vec;
 mod string_to_sign;
 mod template;
 mod verify;
+mod wire;
 
 pub use auth_buf::AuthorizationBuf;
 pub use canonical_request::CanonicalRequest;

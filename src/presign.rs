@@ -269,6 +269,9 @@ const SIGNATURE_PARAM: &str = "X-Amz-Signature=";
 impl Signer {
     /// Presigns an `http::Request` in place: appends the `X-Amz-*`
     /// parameters to its URI. `expires` must be 1..=604800 whole seconds.
+    ///
+    /// The URI is first put in the form every HTTP client sends unchanged,
+    /// as [`Signer::sign`] describes.
     pub fn presign<B>(
         &self,
         request: &mut http::Request<B>,
@@ -276,13 +279,11 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output = self.presign_output(
-            &SignableRequest::from_request(request)?,
-            expires,
-            payload,
-            now,
-        )?;
-        let uri = output.apply_to_uri(request.uri())?;
+        let rewritten = crate::wire::rewrite(request.uri(), self.settings())?;
+        let uri = rewritten.as_ref().unwrap_or(request.uri());
+        let view = SignableRequest::from_http(request.method(), uri, request.headers())?;
+        let output = self.presign_output(&view, expires, payload, now)?;
+        let uri = output.apply_to_uri(uri)?;
         *request.uri_mut() = uri;
         Ok(output.signature)
     }
@@ -295,9 +296,11 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output =
-            self.presign_output(&SignableRequest::from_parts(parts)?, expires, payload, now)?;
-        parts.uri = output.apply_to_uri(&parts.uri)?;
+        let rewritten = crate::wire::rewrite(&parts.uri, self.settings())?;
+        let uri = rewritten.as_ref().unwrap_or(&parts.uri);
+        let view = SignableRequest::from_http(&parts.method, uri, &parts.headers)?;
+        let output = self.presign_output(&view, expires, payload, now)?;
+        parts.uri = output.apply_to_uri(uri)?;
         Ok(output.signature)
     }
 
@@ -492,6 +495,7 @@ impl Signer {
             host: request.host(),
             only: None,
         };
+        crate::sign::check_path_to_sign(request, self.settings())?;
         let mut plan = Plan::start_with_payload_text(request, payload);
         plan.collect_fields(request, self.settings(), &additions)?;
 

@@ -14,7 +14,7 @@ use crate::error::{Error, Redacted};
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::{AmzDate, CredentialScope, Region, Service};
-use crate::settings::{ContentSha256Header, Settings};
+use crate::settings::{ContentSha256Header, Settings, UriEncoding};
 use crate::signature::Signature;
 use crate::signing_key::{KeyCache, KeyFor, SigningKey};
 use crate::sink::{CountSink, Sink};
@@ -146,27 +146,48 @@ impl Signer {
     /// `x-amz-security-token` (with temporary credentials),
     /// `x-amz-content-sha256` (when the settings ask for it) and
     /// `authorization`. Returns the signature.
+    ///
+    /// Before signing, the URI is put in the form every HTTP client sends
+    /// unchanged (hyper as it is, reqwest through the `url` crate): the host
+    /// in lower case, IPv6 literals in their shortest form, dot segments
+    /// removed where the service normalizes paths, `\`, `{` and `}`
+    /// percent-encoded, and with S3's rules a raw `+` in the path written
+    /// `%2B` (S3 reads a raw `+` as a space). Each rewrite means the same to
+    /// the server; the request is signed as it will be sent.
     pub fn sign<B>(
         &self,
         request: &mut http::Request<B>,
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output = self.signing_output(&SignableRequest::from_request(request)?, payload, now)?;
+        let rewritten = crate::wire::rewrite(request.uri(), &self.settings)?;
+        let uri = rewritten.as_ref().unwrap_or(request.uri());
+        let view = SignableRequest::from_http(request.method(), uri, request.headers())?;
+        let output = self.signing_output(&view, payload, now)?;
         let signature = output.signature;
+        if let Some(uri) = rewritten {
+            *request.uri_mut() = uri;
+        }
         output.apply_to(request.headers_mut())?;
         Ok(signature)
     }
 
-    /// Signs `http::request::Parts` in place, as [`Signer::sign`].
+    /// Signs `http::request::Parts` in place, as [`Signer::sign`] (the URI
+    /// rewritten the same way).
     pub fn sign_parts(
         &self,
         parts: &mut http::request::Parts,
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output = self.signing_output(&SignableRequest::from_parts(parts)?, payload, now)?;
+        let rewritten = crate::wire::rewrite(&parts.uri, &self.settings)?;
+        let uri = rewritten.as_ref().unwrap_or(&parts.uri);
+        let view = SignableRequest::from_http(&parts.method, uri, &parts.headers)?;
+        let output = self.signing_output(&view, payload, now)?;
         let signature = output.signature;
+        if let Some(uri) = rewritten {
+            parts.uri = uri;
+        }
         output.apply_to(&mut parts.headers)?;
         Ok(signature)
     }
@@ -294,6 +315,7 @@ impl Signer {
             host: request.host(),
             only: None,
         };
+        check_path_to_sign(request, &self.settings)?;
         let mut plan = Plan::start_with_payload_text(request, payload);
         plan.collect_fields(request, &self.settings, &additions)?;
         plan.collect_params(request, &[])?;
@@ -362,6 +384,20 @@ impl Signer {
             CanonicalRequest::from_plan(plan, &self.settings)
         })
     }
+}
+
+/// Refuses a path that would not mean to the server what it says: with
+/// S3's rules, a raw `+` (S3 reads it as a space).
+pub(crate) fn check_path_to_sign(
+    request: &SignableRequest<'_>,
+    settings: &Settings,
+) -> Result<(), Error> {
+    if settings.uri_encoding == UriEncoding::Single && request.path().contains('+') {
+        return Err(Error::PlusInPath {
+            path: crate::error::lossy(request.path().as_bytes()),
+        });
+    }
+    Ok(())
 }
 
 /// The headers signing adds and signs, in the order they are added.
