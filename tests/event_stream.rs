@@ -875,15 +875,15 @@ fn v_string_to_sign(signed: &Signed, i: usize) -> String {
     .to_string()
 }
 
+fn lex_signer() -> (Signer, awsig::Signature) {
+    let credentials = Credentials::new("AKID", "SECRET").unwrap();
+    let signer = Signer::new(credentials, "us-east-1", "lex").unwrap();
+    (signer, awsig::Signature::parse(&"00".repeat(32)).unwrap())
+}
+
 #[test]
 fn signer_refuses_what_it_cannot_sign_and_leaves_the_buffer() {
-    let signer = Signer::new(
-        Credentials::new("AKID", "SECRET").unwrap(),
-        "us-east-1",
-        "lex",
-    )
-    .unwrap();
-    let seed = awsig::Signature::parse(&"00".repeat(32)).unwrap();
+    let (signer, seed) = lex_signer();
     let mut stream = EventSigner::new(&signer, &seed);
     let now = at(1_700_000_000);
     let mut out = b"kept".to_vec();
@@ -958,13 +958,7 @@ fn signer_refuses_what_it_cannot_sign_and_leaves_the_buffer() {
 /// headers are `:chunk-signature` then `:date`, as aws-sigv4 writes them.
 #[test]
 fn envelope_layout() {
-    let signer = Signer::new(
-        Credentials::new("AKID", "SECRET").unwrap(),
-        "us-east-1",
-        "lex",
-    )
-    .unwrap();
-    let seed = awsig::Signature::parse(&"00".repeat(32)).unwrap();
+    let (signer, seed) = lex_signer();
     let mut stream = EventSigner::new(&signer, &seed);
     let now = at(1_700_000_000) + Duration::from_millis(999);
     let end = stream.end(now).unwrap();

@@ -22,7 +22,7 @@ use crate::payload::Sha256Hex;
 use crate::scope::{AmzDate, CredentialScope};
 use crate::signature::Signature;
 use crate::signing_key::SigningKey;
-use crate::sink::Sink;
+use crate::sink::{Sink, StackText};
 
 /// The algorithm line of an event's string to sign.
 pub const EVENT_ALGORITHM: &str = "AWS4-HMAC-SHA256-PAYLOAD";
@@ -244,10 +244,7 @@ impl<'a> EventStringToSign<'a> {
 
     /// Signs the text with a signing key (the day's key of the scope).
     pub fn sign(&self, key: &SigningKey) -> Signature {
-        let mut text = Text {
-            bytes: [0; TEXT_CAP],
-            len: 0,
-        };
+        let mut text = StackText::<TEXT_CAP>::new();
         self.write_to(&mut text);
         key.sign_bytes(text.get())
     }
@@ -271,28 +268,6 @@ impl<'a> EventStringToSign<'a> {
 /// at most 151 bytes, a prior signature of 128 hex digits, two hashes and
 /// five newlines.
 const TEXT_CAP: usize = 24 + 16 + 151 + 128 + 64 + 64 + 5;
-
-struct Text {
-    bytes: [u8; TEXT_CAP],
-    len: usize,
-}
-
-impl Text {
-    fn get(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or(&[])
-    }
-}
-
-impl Sink for Text {
-    fn put(&mut self, bytes: &[u8]) {
-        let end = self.len + bytes.len();
-        // The text always fits: every part is bounded (see TEXT_CAP).
-        if let Some(slot) = self.bytes.get_mut(self.len..end) {
-            slot.copy_from_slice(bytes);
-            self.len = end;
-        }
-    }
-}
 
 impl fmt::Display for EventStringToSign<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
