@@ -976,3 +976,36 @@ fn envelope_layout() {
     );
     assert!(m.payload().is_empty());
 }
+
+/// No secret key or signing key shows in the `Debug` of the stream signer
+/// and verifier, or in a rejection.
+#[test]
+fn no_secret_is_shown() {
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let signer = Signer::new(
+        Credentials::new("AKIDEXAMPLE", secret).unwrap(),
+        "us-east-1",
+        "transcribe",
+    )
+    .unwrap();
+    let seed = awsig::Signature::parse(&"11".repeat(32)).unwrap();
+    let now = at(1_700_000_000);
+    let key = hex::encode(
+        signer
+            .signing_key(&AmzDate::from_system_time(now).unwrap())
+            .expose_secret_bytes(),
+    );
+    let mut stream = EventSigner::new(&signer, &seed);
+    let envelope = stream.end(now).unwrap();
+    let mut verifier =
+        EventVerifier::new(&signer, &awsig::Signature::parse(&"22".repeat(32)).unwrap());
+    let rejection = verifier.verify(envelope.as_bytes(), now).unwrap_err();
+    assert!(matches!(
+        rejection,
+        EventRejection::SignatureMismatch { .. }
+    ));
+    let shown = format!("{stream:?} {verifier:?} {envelope:?} {rejection:?} {rejection}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(!shown.contains(&key), "{shown}");
+    assert!(!shown.contains("EXAMPLEKEY"), "{shown}");
+}
