@@ -125,10 +125,10 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
-//! - `event-stream`: the [`event_stream`] module, the event stream
+//! - `event-stream`: the `event_stream` module, the event stream
 //!   message codec and the signing and verifying of each message of a
 //!   stream (Transcribe streaming, Bedrock bidirectional streams, Lex).
-//!   Adds `crc32fast`.
+//!   Adds `crc-fast`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]

@@ -150,10 +150,14 @@ fn verify_all(
     verifier.finish()
 }
 
+fn crc(bytes: &[u8]) -> u32 {
+    crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32IsoHdlc, bytes) as u32
+}
+
 fn fix_crcs(bytes: &mut [u8]) {
-    let prelude = crc32fast::hash(&bytes[..8]).to_be_bytes();
+    let prelude = crc(&bytes[..8]).to_be_bytes();
     bytes[8..12].copy_from_slice(&prelude);
     let end = bytes.len() - 4;
-    let message = crc32fast::hash(&bytes[..end]).to_be_bytes();
+    let message = crc(&bytes[..end]).to_be_bytes();
     bytes[end..].copy_from_slice(&message);
 }

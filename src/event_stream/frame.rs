@@ -314,8 +314,10 @@ fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.try_into().ok()?))
 }
 
+/// CRC-32/ISO-HDLC, the GZIP CRC32.
 fn crc32(bytes: &[u8]) -> u32 {
-    crc32fast::hash(bytes)
+    // A CRC-32 is 32 bits wide: the high half of the u64 is zero.
+    crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32IsoHdlc, bytes) as u32
 }
 
 /// Decodes the message at the start of `buf`.
@@ -599,6 +601,12 @@ mod tests {
             Header::new("ts", HeaderValue::Timestamp(1_700_000_000_123)),
             Header::new("u", HeaderValue::Uuid([7; 16])),
         ]
+    }
+
+    /// The check value of CRC-32/ISO-HDLC (the catalogue's "123456789").
+    #[test]
+    fn crc_is_the_gzip_crc32() {
+        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
     }
 
     #[test]
