@@ -178,7 +178,7 @@ pub enum Error {
     /// [`crate::event_stream::EventStreamError`]).
     #[cfg(feature = "event-stream")]
     #[error(transparent)]
-    EventStream(#[from] crate::event_stream::EventStreamError),
+    EventStream(crate::event_stream::EventStreamError),
 }
 
 /// A short `Debug`-free rendering of possibly unprintable input for error messages.
@@ -196,7 +196,8 @@ pub(crate) fn lossy(bytes: &[u8]) -> String {
 }
 
 /// A query string with the value of any `X-Amz-Security-Token` parameter
-/// (the key compared case-insensitively) replaced by `<redacted>`.
+/// replaced by `<redacted>`. Keys are compared decoded and without regard
+/// to letter case (`X-Amz-Security-%54oken` is the token too).
 pub(crate) fn redact_query(query: &str) -> String {
     let mut out = String::with_capacity(query.len());
     for (i, piece) in query.split('&').enumerate() {
@@ -204,7 +205,7 @@ pub(crate) fn redact_query(query: &str) -> String {
             out.push('&');
         }
         let key = piece.split_once('=').map_or(piece, |(k, _)| k);
-        if key.eq_ignore_ascii_case("X-Amz-Security-Token") {
+        if crate::percent::decode(key.as_bytes()).eq_ignore_ascii_case(b"X-Amz-Security-Token") {
             out.push_str(key);
             out.push_str("=<redacted>");
         } else {

@@ -2,16 +2,10 @@
 //!
 //! See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request>.
 
-use super::encode::{PATH, check_wire_text, encode, escape_at};
-use crate::error::Error;
+use crate::percent::{PATH, encode, escape_at};
 use crate::settings::{PathNormalization, Settings, UriEncoding};
 use crate::sink::Sink;
 use crate::stack_vec::StackVec;
-
-/// Checks a wire-form path: valid escapes and no control characters.
-pub(crate) fn check_path(path: &str) -> Result<(), Error> {
-    check_wire_text(path.as_bytes()).map_err(|reason| Error::InvalidPath { reason })
-}
 
 /// Writes the canonical URI for a (checked) wire-form path.
 pub(crate) fn write_canonical_path(sink: &mut impl Sink, path: &str, settings: &Settings) {

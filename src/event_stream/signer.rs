@@ -162,7 +162,8 @@ impl<S: Borrow<Signer>> EventSigner<S> {
     ) -> Result<Signature, Error> {
         self.check_open()?;
         check_wrapped_len(message.len())?;
-        Message::decode_exact(message).map_err(EventStreamError::Message)?;
+        Message::decode_exact(message)
+            .map_err(|e| Error::EventStream(EventStreamError::Message(e)))?;
         self.wrap(now, out, message.len(), |out| {
             out.extend_from_slice(message);
             Ok(())
@@ -185,7 +186,8 @@ impl<S: Borrow<Signer>> EventSigner<S> {
         out: &mut Vec<u8>,
     ) -> Result<Signature, Error> {
         self.check_open()?;
-        let len = frame::encoded_len(headers, payload.len()).map_err(EventStreamError::Message)?;
+        let len = frame::encoded_len(headers, payload.len())
+            .map_err(|e| Error::EventStream(EventStreamError::Message(e)))?;
         check_wrapped_len(len)?;
         self.wrap(now, out, len, |out| {
             frame::encode(headers, payload, out).map_err(EventStreamError::Message)?;
@@ -221,7 +223,7 @@ impl<S: Borrow<Signer>> EventSigner<S> {
 
     fn check_open(&self) -> Result<(), Error> {
         if self.ended {
-            return Err(EventStreamError::Ended.into());
+            return Err(Error::EventStream(EventStreamError::Ended));
         }
         Ok(())
     }
@@ -251,7 +253,7 @@ impl<S: Borrow<Signer>> EventSigner<S> {
         let payload_at = out.len();
         if let Err(e) = write(out) {
             out.truncate(start);
-            return Err(e.into());
+            return Err(Error::EventStream(e));
         }
         let signer = self.signer.borrow();
         let sts = EventStringToSign::from_digests(
@@ -274,12 +276,12 @@ impl<S: Borrow<Signer>> EventSigner<S> {
     }
 }
 
-fn check_wrapped_len(len: usize) -> Result<(), EventStreamError> {
+fn check_wrapped_len(len: usize) -> Result<(), Error> {
     if len > MAX_WRAPPED_LEN {
-        return Err(EventStreamError::EnvelopeTooLarge {
+        return Err(Error::EventStream(EventStreamError::EnvelopeTooLarge {
             message_len: len,
             limit: MAX_WRAPPED_LEN,
-        });
+        }));
     }
     Ok(())
 }
