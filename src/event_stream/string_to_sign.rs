@@ -92,7 +92,7 @@ impl PriorSignature {
     /// of hex digits, or decodes to no bytes or more than 64.
     pub fn from_hex(text: &str) -> Result<Self, EventStreamError> {
         let raw = hex::decode(text).map_err(|_| EventStreamError::InvalidSeed {
-            reason: "it is not an even number of hex digits",
+            reason: "it must be hex digits, an even number of them",
         })?;
         Self::from_bytes(&raw)
     }
