@@ -443,8 +443,11 @@ impl<'e> DefaultChain<'e> {
             .take()
             .ok_or(ProviderError::UnexpectedCall("no request is pending"))?;
         if active.optional {
-            self.tried
-                .push(format!("{} (unreachable)", active.source.name()));
+            self.tried.push(format!(
+                "{} (unreachable: {})",
+                active.source.name(),
+                super::short(message)
+            ));
             return Ok(());
         }
         let service = match &active.work {

@@ -77,7 +77,9 @@ pub mod sts;
 mod json;
 mod xml;
 
-pub use cache::{Cached, CredentialsCache, ProvideCredentials, ProviderSigner, RefreshingProvider};
+pub use cache::{
+    Cached, CredentialsCache, ProvideCredentials, ProviderSigner, RefreshingProvider, SignError,
+};
 pub use chain::{ChainStep, DefaultChain, Resolved, Source};
 
 /// What a flow reports after handling a response.
