@@ -146,6 +146,8 @@
 
 mod auth_buf;
 mod canonical_request;
+#[cfg(feature = "chunked")]
+pub mod chunked;
 mod credentials;
 mod error;
 mod http_text;

@@ -283,6 +283,8 @@ pub struct Verified {
     signature: Signature,
     signed_headers: Vec<String>,
     signing_key: SigningKey,
+    #[cfg(feature = "chunked")]
+    chunked: Option<crate::chunked::ChunkedBody>,
 }
 
 impl Verified {
@@ -335,6 +337,37 @@ impl Verified {
     /// The signing key, for checking chunk or event signatures. A secret.
     pub fn signing_key(&self) -> &SigningKey {
         &self.signing_key
+    }
+
+    /// What the headers of a streaming upload declare about its body;
+    /// `None` for any other payload.
+    #[cfg(feature = "chunked")]
+    pub fn chunked_body(&self) -> Option<&crate::chunked::ChunkedBody> {
+        self.chunked.as_ref()
+    }
+
+    /// The signer of the chunks and trailer of this request's body.
+    #[cfg(feature = "chunked")]
+    pub fn chunk_signer(&self) -> crate::chunked::ChunkSigner {
+        crate::chunked::ChunkSigner::new(
+            self.signing_key.clone(),
+            self.amz_date,
+            self.region.clone(),
+            self.service.clone(),
+        )
+    }
+
+    /// The decoder that checks the `aws-chunked` body of a streaming
+    /// upload, chained from this request's signature; `None` for any other
+    /// payload.
+    #[cfg(feature = "chunked")]
+    pub fn chunked_decoder(&self) -> Option<crate::chunked::ChunkedDecoder> {
+        let body = self.chunked.as_ref()?;
+        Some(crate::chunked::ChunkedDecoder::new(
+            body,
+            self.chunk_signer(),
+            self.signature,
+        ))
     }
 }
 
@@ -796,7 +829,11 @@ fn finish<L: CredentialsLookup + ?Sized>(
             }),
         });
     }
+    #[cfg(feature = "chunked")]
+    let chunked = crate::chunked::ChunkedBody::from_request(&line, request)?;
     Ok(Verified {
+        #[cfg(feature = "chunked")]
+        chunked,
         kind: claim.kind,
         access_key_id: claim.credential.access_key_id().to_owned(),
         region,
@@ -961,6 +998,8 @@ mod tests {
             signature: key.sign_bytes(b"x"),
             signed_headers: vec!["host".into()],
             signing_key: key,
+            #[cfg(feature = "chunked")]
+            chunked: None,
         };
         let shown = format!("{verified:?}");
         assert!(!shown.contains(&key_hex) && !shown.contains("SECRETKEY"));
