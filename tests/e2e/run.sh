@@ -41,7 +41,7 @@ if ! python3 -c 'import moto.server' >/dev/null 2>&1; then
 fi
 
 # Build before any server starts, so no server waits on the compiler.
-timeout 1800 cargo build --quiet --example e2e
+timeout 1800 cargo build --quiet --features chunked --example e2e
 
 # --- Start the servers -------------------------------------------------------
 
@@ -148,7 +148,7 @@ AWSIG_E2E_S3_ENDPOINT="http://127.0.0.1:$s3_port" \
 AWSIG_E2E_S3_ACCESS_KEY="$access_key" \
 AWSIG_E2E_S3_SECRET_KEY="$secret_key" \
 AWSIG_E2E_MOTO_ENDPOINT="http://127.0.0.1:$moto_port" \
-    timeout --kill-after=10 "$CHECKS_SECONDS" cargo run --quiet --example e2e &
+    timeout --kill-after=10 "$CHECKS_SECONDS" cargo run --quiet --features chunked --example e2e &
 checks_pid=$!
 status=0
 wait "$checks_pid" || status=$?
