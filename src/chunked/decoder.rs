@@ -17,6 +17,9 @@ use super::signer::ChunkSigner;
 /// times what the AWS SDKs send. The decoder holds one chunk at most.
 pub const DEFAULT_MAX_CHUNK_SIZE: usize = 1024 * 1024;
 
+/// How much data is hashed and copied at a time.
+const STEP: usize = 16 * 1024;
+
 /// The longest chunk header or trailer line, CRLF included.
 const MAX_LINE: usize = 256;
 
@@ -288,12 +291,16 @@ impl ChunkedDecoder {
                 State::Data => {
                     let want = self.size - self.data.len();
                     let piece = rest.get(..want.min(rest.len())).unwrap_or(&[]);
-                    self.data.extend_from_slice(piece);
-                    if self.signing.signs_chunks() {
-                        self.hash.update(piece);
-                    }
-                    if let Some(c) = &mut self.checksum {
-                        c.update(piece);
+                    // A step at a time, so that each pass reads from the
+                    // nearest cache.
+                    for step in piece.chunks(STEP) {
+                        if self.signing.signs_chunks() {
+                            self.hash.update(step);
+                        }
+                        if let Some(c) = &mut self.checksum {
+                            c.update(step);
+                        }
+                        self.data.extend_from_slice(step);
                     }
                     used += piece.len();
                     self.offset += piece.len() as u64;
