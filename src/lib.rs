@@ -71,6 +71,12 @@
 //! start of the credential scope) once a second: kept in the signer beside
 //! the key, and cleared with it.
 //!
+//! Streaming uploads (`aws-chunked`, the body in chunks each signed in a
+//! chain from the request's signature, with an optional checksum trailer)
+//! have stages of their own, chunk and trailer strings to sign, in the
+//! `chunked` module (feature `chunked`), with a sans-IO encoder and a
+//! verifying decoder.
+//!
 //! [`verify`] runs the same stages on the server side: it rebuilds the
 //! canonical request of a header-signed or presigned request with the same
 //! canonicalizer and compares signatures in constant time, answering with a
@@ -125,6 +131,11 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `chunked`: the `chunked` module, `aws-chunked` streaming uploads: chunk
+//!   and trailer signatures, a sans-IO encoder
+//!   (`Signer::sign_chunked`), the verifying decoder
+//!   (`Verified::chunked_decoder`), and the trailer checksums. Adds
+//!   `crc-fast`, `sha1` and `base64`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]

@@ -61,6 +61,12 @@ enum TrailerStep {
 /// that names the chunk. Memory is bounded by the chunk limit whatever the
 /// input.
 ///
+/// It reads the form the AWS SDKs send and nothing looser: chunk sizes in
+/// lowercase hex without leading zeros, `chunk-signature=` and trailing
+/// header names in lowercase, CRLF line ends, the checksum line before
+/// `x-amz-trailer-signature`, and the empty line that ends the body. So no
+/// byte of an encoded body can change without the body being refused.
+///
 /// Data is handed out chunk by chunk once that chunk checks out, but the
 /// upload as a whole is good only when `finish` returns `Ok`: keep what was
 /// decoded aside (a temporary file, say) until then. With
