@@ -59,7 +59,8 @@
 //! canonicalization gives: the tests sign every AWS suite request, botocore
 //! vector and generated request again from the template, at the original
 //! and at another time, and compare. Noting a new shape costs about a tenth
-//! of a microsecond; shapes over 16 KiB get no template.
+//! of a microsecond; shapes over 4 KiB get no template, and a thread keeps
+//! at most [`limits::THREAD_MEMO_BYTES`] (32 KiB) between calls.
 //!
 //! For high rates there are two allocation-free paths that sign exactly
 //! the same bytes: [`Signer::sign_into`] writes the header values into a
@@ -119,12 +120,40 @@
 //! # Ok::<(), awsig::Error>(())
 //! ```
 //!
+//! ## What to use for what
+//!
+//! - **Sign a request** in its headers: [`Signer::sign`] on an
+//!   `http::Request`, [`Signer::signing_output`] for any other HTTP type
+//!   (from a [`SignableRequest`]), [`Signer::sign_into`] without allocating.
+//! - **Presign** a URL: [`Signer::presign`], [`Signer::presign_output`].
+//! - **Verify** a signed request on the server side: [`verify_request`],
+//!   [`verify_parts`] or [`verify`] with a [`Policy`]; a failure is a
+//!   [`Rejection`] carrying the AWS error code.
+//! - **Find credentials** (feature `credentials`): `provider::DefaultChain`
+//!   tries the sources in the AWS CLI's order; `provider::CredentialsCache`
+//!   and `provider::ProviderSigner` refresh them before they expire.
+//! - **Stream a body**: sign with [`PayloadHash::Unsigned`]
+//!   (`UNSIGNED-PAYLOAD`, for S3 over HTTPS) or with a hash computed while
+//!   the body was written ([`PayloadHash::from_hex`]); or, with the
+//!   `chunked` feature, as an `aws-chunked` upload whose every chunk is
+//!   signed as it is sent (`Signer::sign_chunked`, the `chunked` module).
+//! - **Pick the service and region from a URL**: [`endpoint::infer`],
+//!   [`endpoint::check`]; [`endpoint::check_aws_region`] for the shape of an
+//!   AWS region.
+//! - **See each stage**, to find why a server disagrees:
+//!   [`Signer::canonical_request`], [`CanonicalRequest`], [`StringToSign`],
+//!   [`SigningKey`], [`Signature`].
+//!
 //! ## S3 and every other service
 //!
 //! [`Settings::for_service`] picks the rules: S3 signs the path as sent
 //! (no normalization, single encoding) and adds `x-amz-content-sha256`;
 //! every other service, `aps` (Amazon Managed Prometheus) included,
-//! normalizes the path and encodes it twice.
+//! normalizes the path and encodes it twice. Signing names are lower-case
+//! ([`Service`] refuses `S3`); any region name is accepted, since
+//! S3-compatible servers name their own (`garage`, `auto`), and
+//! [`endpoint::check_aws_region`] is there to refuse what does not look like
+//! an AWS region.
 //!
 //! ## Crate features
 //!
@@ -136,9 +165,21 @@
 //!   (`Signer::sign_chunked`), the verifying decoder
 //!   (`Verified::chunked_decoder`), and the trailer checksums. Adds
 //!   `crc-fast`, `sha1` and `base64`.
+//! - `tokio`: `driver::resolve_async`, `refresh::RefreshingCredentials`
+//!   (lazy, refreshed ahead of expiry), `middleware::RefreshingSigner`
+//!   (with a clock corrected for skew) and `config::SigV4Config`.
+//! - `ureq` / `reqwest`: ready transports for the drivers.
+//! - `tower`: `middleware::SigV4Layer`; `reqwest-middleware`:
+//!   `middleware::SigV4Middleware`. Both sign every request and retry once
+//!   after a clock-skew rejection.
+//! - `serde`: deserialize `config::SigV4Config`.
+//!
+//! [`skew`] (always available, no IO) tells a clock-skew rejection from
+//! others, as the AWS SDKs do.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![deny(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -155,18 +196,27 @@
     )
 )]
 
-mod auth_buf;
 mod canonical_request;
 #[cfg(feature = "chunked")]
 pub mod chunked;
+#[cfg(feature = "tokio")]
+pub mod config;
 mod credentials;
+#[cfg(feature = "credentials")]
+pub mod driver;
+pub mod endpoint;
 mod error;
+mod fast_path;
 mod http_text;
+#[cfg(feature = "tokio")]
+pub mod middleware;
 mod payload;
-mod prepared;
+mod percent;
 mod presign;
 #[cfg(feature = "credentials")]
 pub mod provider;
+#[cfg(feature = "tokio")]
+pub mod refresh;
 mod request;
 mod scope;
 mod settings;
@@ -175,22 +225,23 @@ mod sign;
 mod signature;
 mod signing_key;
 mod sink;
+pub mod skew;
 mod stack_vec;
 mod string_to_sign;
-mod template;
 mod verify;
+mod wire;
 
-pub use auth_buf::AuthorizationBuf;
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;
 pub use error::Error;
+pub use fast_path::auth_buf::AuthorizationBuf;
+pub use fast_path::prepared::PreparedRequest;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
 pub use payload::{
     EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
 };
-pub use prepared::PreparedRequest;
 pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
 pub use request::SignableRequest;
 pub use scope::{AmzDate, CredentialScope, Region, Service};
@@ -205,19 +256,37 @@ pub use string_to_sign::{ALGORITHM, StringToSign};
 pub use verify::{
     Acceptance, AuthKind, AuthParseError, AuthorizationHeader, ContentSha256Check, CredentialText,
     CredentialsLookup, DEFAULT_MAX_CLOCK_SKEW, LookupError, MAX_AUTH_TEXT_BYTES, Mismatch, Payload,
-    Policy, PresignedQuery, Rejection, ServiceRules, Verified, is_presigned_query,
+    Policy, PresignedQuery, Rejection, ServiceRules, TokenProblem, Verified, is_presigned_query,
     parse_authorization, parse_credential, parse_presigned_query, parse_signed_headers, verify,
     verify_parts, verify_request,
 };
 
 /// Limits on the work one request can ask for.
+///
+/// The signer and the verifier apply the same limits to the request as it
+/// goes on the wire: signing counts the header fields and query parameters
+/// it adds, and refuses what the verifier would refuse, so that whatever is
+/// signed can be verified.
 pub mod limits {
-    /// The most header fields a request to sign may have (repeats count).
+    /// The most header fields a request may have on the wire (repeats
+    /// count, and so do the fields signing adds).
     pub const MAX_HEADER_FIELDS: usize = 256;
-    /// The largest header field value (or name), in bytes.
+    /// The largest header field value (or name), in bytes; this includes
+    /// the `authorization` value signing writes and the session token.
     pub const MAX_HEADER_FIELD_BYTES: usize = 16 * 1024;
-    /// The most query parameters a request to sign may have.
+    /// The most query parameters a request may have on the wire (with a
+    /// presigned URL's `X-Amz-*` parameters).
     pub const MAX_QUERY_PARAMS: usize = 4096;
+    /// The longest query string on the wire, in bytes (with a presigned
+    /// URL's `X-Amz-*` parameters).
+    pub const MAX_QUERY_BYTES: usize = 128 * 1024;
+    /// The most memory, in bytes, that signing keeps per thread between
+    /// calls: the canonical-request templates of the last request shapes it
+    /// signed (one for header signing, one for presigning, each at most half
+    /// of this, buffers counted by capacity). Shapes over 4 KiB of headers
+    /// and URI get no template. With the 512 threads of a tokio blocking
+    /// pool that is at most 16 MiB.
+    pub const THREAD_MEMO_BYTES: usize = 32 * 1024;
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

@@ -51,22 +51,6 @@ fn data() -> Vec<u8> {
         .collect()
 }
 
-/// Sends a request whose body streams from a reader.
-fn send_streaming(client: &Client, request: Request<ureq::SendBody<'_>>) -> Result<Reply, String> {
-    let mut response = client
-        .http
-        .run(request)
-        .map_err(|e| format!("transport error: {e}"))?;
-    let status = response.status().as_u16();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(16 * 1024 * 1024)
-        .read_to_vec()
-        .map_err(|e| format!("reading the body: {e}"))?;
-    Ok(Reply { status, body })
-}
-
 /// Signs an upload of `data` to `url` and streams it with ureq.
 fn put_streaming(
     client: &Client,
@@ -82,7 +66,7 @@ fn put_streaming(
         .map_err(|e| format!("signing failed: {e}"))?;
     let (parts, ()) = req.into_parts();
     let body = ureq::SendBody::from_owned_reader(encoder.into_reader(Cursor::new(data.to_vec())));
-    send_streaming(client, Request::from_parts(parts, body))
+    client.send(Request::from_parts(parts, body))
 }
 
 /// Signs an upload of `data` to `url` and encodes it in memory.

@@ -27,7 +27,7 @@
 //!     .unwrap();
 //! signer.sign(&mut request, &PayloadHash::Unsigned, SystemTime::now())?;
 //! assert!(request.headers().contains_key("x-amz-security-token"));
-//! # Ok::<(), awsig::provider::ProviderError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -59,7 +59,26 @@ struct State {
     last_error: Option<ProviderError>,
 }
 
-/// The cache. Share it (for example in an `Arc`) between threads.
+/// Credentials kept until shortly before they expire, refreshed by one
+/// caller at a time. Share it (for example in an `Arc`) between threads.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use awsig::Credentials;
+/// use awsig::provider::CredentialsCache;
+///
+/// let cache = CredentialsCache::new(Duration::from_secs(300));
+/// let now = SystemTime::now();
+/// // The first call runs the refresh (here, credentials valid for an hour)...
+/// let first = cache.get_or_refresh(now, || {
+///     Ok(Credentials::build("ASIAEXAMPLE", "secret", Some("token"), Some(now + Duration::from_secs(3600)))?)
+/// })?;
+/// assert_eq!(first.credentials.access_key_id(), "ASIAEXAMPLE");
+/// // ...the next ones, while the credentials are fresh, do not.
+/// let again = cache.get_or_refresh(now, || unreachable!("still fresh"))?;
+/// assert_eq!(again.credentials, first.credentials);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct CredentialsCache {
     window: Duration,
@@ -114,6 +133,10 @@ impl CredentialsCache {
 
     /// Cached credentials if fresh at `now`; otherwise runs `refresh` (in
     /// one caller only) and caches its result.
+    ///
+    /// # Errors
+    ///
+    /// the error `refresh` returns, when no still-valid credentials are cached to serve instead (a refresh that fails while they are valid is reported in [`Cached::refresh_error`] instead).
     pub fn get_or_refresh<F>(&self, now: SystemTime, refresh: F) -> Result<Cached, ProviderError>
     where
         F: FnOnce() -> Result<Credentials, ProviderError>,
@@ -207,6 +230,10 @@ impl CredentialsCache {
 /// Anything that can give credentials valid at a time.
 pub trait ProvideCredentials: Send + Sync {
     /// Credentials valid at `now`.
+    ///
+    /// # Errors
+    ///
+    /// the provider's [`ProviderError`] when it has no valid credentials to give at `now`.
     fn provide(&self, now: SystemTime) -> Result<Credentials, ProviderError>;
 }
 
@@ -249,6 +276,10 @@ where
     }
 
     /// Credentials with the error of a failed refresh, if any.
+    ///
+    /// # Errors
+    ///
+    /// what the fetch function returns, when no still-valid credentials are cached (see [`CredentialsCache::get_or_refresh`]).
     pub fn get(&self, now: SystemTime) -> Result<Cached, ProviderError> {
         self.cache.get_or_refresh(now, || (self.fetch)(now))
     }
@@ -263,7 +294,49 @@ where
     }
 }
 
+/// Why [`ProviderSigner`] could not sign: no credentials, or a request
+/// that cannot be signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The provider has no valid credentials.
+    #[error("no credentials to sign with: {0}")]
+    Credentials(ProviderError),
+    /// The request cannot be signed (its URI, headers, expiry, ...).
+    #[error("cannot sign the request: {0}")]
+    Signing(#[from] crate::Error),
+}
+
 /// A [`Signer`] whose credentials come from a provider at each request.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use awsig::{Credentials, PayloadHash};
+/// use awsig::provider::{ProviderSigner, RefreshingProvider};
+///
+/// // Any `ProvideCredentials`: here a fetch function behind a cache that
+/// // refreshes 5 minutes before expiry (fetching from STS, IMDS, ...).
+/// let provider = RefreshingProvider::new(Duration::from_secs(300), |now: SystemTime| {
+///     Ok(Credentials::build(
+///         "ASIAEXAMPLE",
+///         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+///         Some("session-token"),
+///         Some(now + Duration::from_secs(3600)),
+///     )?)
+/// });
+/// let signer = ProviderSigner::new(provider, "us-west-2", "aps", SystemTime::now())?;
+///
+/// let body = b"snappy-compressed remote_write payload".to_vec();
+/// let mut request = http::Request::post(
+///     "https://aps-workspaces.us-west-2.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+/// )
+/// .body(body)
+/// .unwrap();
+/// let payload = PayloadHash::of(request.body());
+/// signer.sign(&mut request, &payload, SystemTime::now())?;
+/// assert!(request.headers().contains_key("x-amz-security-token"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// Its daily signing-key cache is keyed by the credentials, so a rotation
 /// derives a new key on the next request.
@@ -282,6 +355,11 @@ impl<P> std::fmt::Debug for ProviderSigner<P> {
 
 impl<P: ProvideCredentials> ProviderSigner<P> {
     /// A signer for `region` and `service`; asks the provider once now.
+    ///
+    /// # Errors
+    ///
+    /// - the provider's error when it has no credentials now;
+    /// - [`ProviderError::Credentials`] wrapping [`Error::InvalidRegion`](crate::Error::InvalidRegion) or [`Error::InvalidService`](crate::Error::InvalidService) when `region` or `service` is not valid.
     pub fn new(
         provider: P,
         region: &str,
@@ -311,41 +389,99 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
         &self.provider
     }
 
+    fn credentials(&self, now: SystemTime) -> Result<Credentials, SignError> {
+        self.provider.provide(now).map_err(SignError::Credentials)
+    }
+
     /// Signs headers in place with the provider's current credentials.
+    ///
+    /// # Errors
+    ///
+    /// [`SignError::Credentials`] when the provider has none,
+    /// [`SignError::Signing`] when the request cannot be signed.
     pub fn sign<B>(
         &self,
         request: &mut http::Request<B>,
         payload: &PayloadHash,
         now: SystemTime,
-    ) -> Result<Signature, ProviderError> {
+    ) -> Result<Signature, SignError> {
         let output = self.signing_output(&SignableRequest::from_request(request)?, payload, now)?;
         let signature = *output.signature();
         output.apply_to(request.headers_mut())?;
         Ok(signature)
     }
 
+    /// Signs headers in place, hashing the request's own body:
+    /// `signer.sign_body(&mut request, now)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderSigner::sign`].
+    pub fn sign_body<B: AsRef<[u8]>>(
+        &self,
+        request: &mut http::Request<B>,
+        now: SystemTime,
+    ) -> Result<Signature, SignError> {
+        let payload = PayloadHash::of(request.body().as_ref());
+        self.sign(request, &payload, now)
+    }
+
+    /// Presigns an `http::Request` in place (the signature goes into the
+    /// query), as [`Signer::presign`], with the provider's current
+    /// credentials.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderSigner::sign`]; an expiry over 7 days is a
+    /// [`SignError::Signing`].
+    pub fn presign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        expires: Duration,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<Signature, SignError> {
+        let output = self.presign_output(
+            &SignableRequest::from_request(request)?,
+            expires,
+            payload,
+            now,
+        )?;
+        let signature = *output.signature();
+        *request.uri_mut() = output.apply_to_uri(request.uri())?;
+        Ok(signature)
+    }
+
     /// The headers to add, with the provider's current credentials.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderSigner::sign`].
     pub fn signing_output(
         &self,
         request: &SignableRequest<'_>,
         payload: &PayloadHash,
         now: SystemTime,
-    ) -> Result<SigningOutput, ProviderError> {
-        let credentials = self.provider.provide(now)?;
+    ) -> Result<SigningOutput, SignError> {
+        let credentials = self.credentials(now)?;
         Ok(self
             .signer
             .signing_output_with(&credentials, request, payload, now)?)
     }
 
     /// The presign parameters, with the provider's current credentials.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderSigner::presign`].
     pub fn presign_output(
         &self,
         request: &SignableRequest<'_>,
         expires: Duration,
         payload: &PayloadHash,
         now: SystemTime,
-    ) -> Result<PresignOutput, ProviderError> {
-        let credentials = self.provider.provide(now)?;
+    ) -> Result<PresignOutput, SignError> {
+        let credentials = self.credentials(now)?;
         Ok(self
             .signer
             .presign_output_with(&credentials, request, expires, payload, now)?)
@@ -532,6 +668,64 @@ mod tests {
             assert_eq!(h.join().unwrap(), "ONE");
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn provider_signer_signs_its_own_body_presigns_and_keeps_errors_apart() {
+        let provider = creds("AKIDBODY", Some(1_000_000));
+        let signer = ProviderSigner::new(provider, "us-east-1", "sqs", at(0)).unwrap();
+        let mut req = http::Request::post("https://sqs.us-east-1.amazonaws.com/")
+            .body(b"{}".to_vec())
+            .unwrap();
+        signer.sign_body(&mut req, at(10)).unwrap();
+        let mut plain = http::Request::post("https://sqs.us-east-1.amazonaws.com/")
+            .body(b"{}".to_vec())
+            .unwrap();
+        Signer::new(creds("AKIDBODY", Some(1_000_000)), "us-east-1", "sqs")
+            .unwrap()
+            .sign(&mut plain, &PayloadHash::of(b"{}"), at(10))
+            .unwrap();
+        assert_eq!(req.headers(), plain.headers());
+
+        let mut get = http::Request::get("https://sqs.us-east-1.amazonaws.com/?Action=ListQueues")
+            .body(())
+            .unwrap();
+        signer
+            .presign(
+                &mut get,
+                Duration::from_secs(60),
+                &PayloadHash::empty(),
+                at(10),
+            )
+            .unwrap();
+        assert!(get.uri().query().unwrap().contains("X-Amz-Signature="));
+        assert!(matches!(
+            signer.presign(
+                &mut get,
+                Duration::from_secs(8 * 86_400),
+                &PayloadHash::empty(),
+                at(10)
+            ),
+            Err(SignError::Signing(_))
+        ));
+
+        struct Down;
+        impl ProvideCredentials for Down {
+            fn provide(&self, _: SystemTime) -> Result<Credentials, ProviderError> {
+                Err(ProviderError::NoInstanceRole)
+            }
+        }
+        let signer = ProviderSigner {
+            signer: Signer::new(creds("X", None), "us-east-1", "sqs").unwrap(),
+            provider: Down,
+        };
+        let mut req = http::Request::get("https://sqs.us-east-1.amazonaws.com/")
+            .body(Vec::new())
+            .unwrap();
+        assert_eq!(
+            signer.sign_body(&mut req, at(0)),
+            Err(SignError::Credentials(ProviderError::NoInstanceRole))
+        );
     }
 
     #[test]

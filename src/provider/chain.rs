@@ -211,7 +211,35 @@ const STAGES: [&str; 8] = [
     "instance-metadata",
 ];
 
-/// The default chain. See the [module documentation](self).
+/// The default chain: finds credentials where the AWS CLI does, and says
+/// which source had them. See the [module documentation](self) for the order.
+///
+/// Drive it to the end: send each request it asks for with any HTTP client,
+/// with short timeouts for the metadata endpoints.
+///
+/// ```no_run
+/// use std::time::SystemTime;
+/// use awsig::provider::{ChainStep, DefaultChain, SystemEnvironment};
+///
+/// /// Your HTTP client (ureq, reqwest, hyper, ...).
+/// fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, String> {
+///     # unimplemented!()
+/// }
+///
+/// let env = SystemEnvironment;
+/// let mut chain = DefaultChain::new(&env, None)?;
+/// let resolved = loop {
+///     match chain.poll(SystemTime::now())? {
+///         ChainStep::Done(resolved) => break resolved,
+///         ChainStep::Send(request) => match send(request) {
+///             Ok(response) => chain.handle_response(&response, SystemTime::now())?,
+///             Err(reason) => chain.handle_send_error(&reason)?,
+///         },
+///     }
+/// };
+/// println!("credentials from {}, region {:?}", resolved.source.name(), resolved.region);
+/// # Ok::<(), awsig::provider::ProviderError>(())
+/// ```
 pub struct DefaultChain<'e> {
     env: &'e dyn Environment,
     profiles: ProfileSet,
@@ -240,12 +268,23 @@ impl fmt::Debug for DefaultChain<'_> {
 impl<'e> DefaultChain<'e> {
     /// Reads the shared files through `env` and prepares the chain.
     /// `profile` is an explicit choice (it disables the environment source).
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::ProfileNotFound`] when the profile chosen (explicitly, or with `AWS_PROFILE`/`AWS_DEFAULT_PROFILE`) is in neither file;
+    /// - [`ProviderError::Parse`] when a shared file cannot be parsed;
+    /// - [`ProviderError::InvalidEndpoint`] or [`ProviderError::InvalidEnvVar`] when the STS endpoint configured is not valid.
     pub fn new(env: &'e dyn Environment, profile: Option<&str>) -> Result<Self, ProviderError> {
         let profiles = ProfileSet::load(env)?;
         Self::with_profiles(env, profiles, profile)
     }
 
     /// As [`DefaultChain::new`] with profiles already parsed.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::ProfileNotFound`] when the profile chosen is in neither file;
+    /// - [`ProviderError::InvalidEndpoint`] or [`ProviderError::InvalidEnvVar`] when the STS endpoint configured is not valid.
     pub fn with_profiles(
         env: &'e dyn Environment,
         profiles: ProfileSet,
@@ -299,6 +338,12 @@ impl<'e> DefaultChain<'e> {
     /// The next request to send, or the result. After the result or an
     /// error the chain is over: further calls return
     /// [`ProviderError::UnexpectedCall`]; build a new chain to resolve again.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::NoCredentials`] when no source had credentials (it lists the sources tried);
+    /// - [`ProviderError::PartialCredentials`], [`ProviderError::InvalidConfig`], [`ProviderError::InfiniteLoop`], [`ProviderError::InvalidEnvVar`], [`ProviderError::Process`] or [`ProviderError::Io`] when a source is configured wrongly or fails locally;
+    /// - [`ProviderError::UnexpectedCall`] when the chain is over or waits for a response.
     pub fn poll(&mut self, now: SystemTime) -> Result<ChainStep, ProviderError> {
         if self.over {
             return Err(ProviderError::UnexpectedCall("the chain is over"));
@@ -347,6 +392,11 @@ impl<'e> DefaultChain<'e> {
     }
 
     /// Hands over the response to the last request.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::Service`], [`ProviderError::InvalidResponse`] or [`ProviderError::Transport`] when a source that must not be skipped (STS, the container endpoint) fails; the instance metadata service's failures mean "no credentials" instead;
+    /// - [`ProviderError::UnexpectedCall`] when no request is pending.
     pub fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         response: &http::Response<B>,
@@ -381,14 +431,23 @@ impl<'e> DefaultChain<'e> {
     /// Reports that the last request could not be sent (connection
     /// refused, timeout). Ends the chain with an error, except for the
     /// instance metadata source, which then simply has no credentials.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::Transport`] when the request was for a source that must not be skipped (STS, the container endpoint);
+    /// - [`ProviderError::NoCredentials`] when it was the last source;
+    /// - [`ProviderError::UnexpectedCall`] when no request is pending.
     pub fn handle_send_error(&mut self, message: &str) -> Result<(), ProviderError> {
         let active = self
             .active
             .take()
             .ok_or(ProviderError::UnexpectedCall("no request is pending"))?;
         if active.optional {
-            self.tried
-                .push(format!("{} (unreachable)", active.source.name()));
+            self.tried.push(format!(
+                "{} (unreachable: {})",
+                active.source.name(),
+                super::short(message)
+            ));
             return Ok(());
         }
         let service = match &active.work {

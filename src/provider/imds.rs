@@ -54,6 +54,10 @@ pub struct ImdsConfig {
 
 impl ImdsConfig {
     /// The service at `endpoint` (scheme, host and optional port).
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::InvalidEndpoint`] when the endpoint is not an absolute `http` or `https` URI.
     pub fn new(endpoint: &str) -> Result<Self, ProviderError> {
         let endpoint = endpoint.trim_end_matches('/').to_owned();
         let uri: Uri = format!("{endpoint}{TOKEN_PATH}")
@@ -81,6 +85,11 @@ impl ImdsConfig {
 
     /// The configuration from the environment and the profile; `Ok(None)`
     /// when `AWS_EC2_METADATA_DISABLED` is `true` (any case).
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::InvalidEndpoint`] when the configured endpoint is not a valid URI;
+    /// - [`ProviderError::InvalidEnvVar`] or [`ProviderError::InvalidConfig`] when the endpoint mode is neither `IPv4` nor `IPv6`.
     pub fn from_env(
         env: &dyn Environment,
         profile: Option<&Profile>,
@@ -162,6 +171,10 @@ impl ImdsFlow {
     }
 
     /// The next request to send.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::UnexpectedCall`] when the flow is over or waits for a response.
     pub fn poll_request(
         &mut self,
         now: SystemTime,
@@ -212,6 +225,13 @@ impl ImdsFlow {
     }
 
     /// Handles the response to the last request.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::Service`] when the instance metadata service answers with an error status (its code and message are kept);
+    /// - [`ProviderError::InvalidResponse`] when the body cannot be read as credentials;
+    /// - [`ProviderError::UnexpectedCall`] when no request is pending;
+    /// - [`ProviderError::NoInstanceRole`] when the instance has no IAM role.
     pub fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         response: &http::Response<B>,
@@ -299,6 +319,10 @@ fn http_error(status: u16, body: &[u8]) -> ProviderError {
 }
 
 /// Parses the IMDS credentials document. Never panics.
+///
+/// # Errors
+///
+/// [`ProviderError::InvalidResponse`] when the body is not the JSON credentials document or a field is missing or invalid.
 pub fn parse_imds_credentials(body: &[u8]) -> Result<Credentials, ProviderError> {
     let map = json::object(body, S)?;
     if let Some(code) = json::opt_str(&map, "Code", S)? {

@@ -77,7 +77,9 @@ pub mod sts;
 mod json;
 mod xml;
 
-pub use cache::{Cached, CredentialsCache, ProvideCredentials, ProviderSigner, RefreshingProvider};
+pub use cache::{
+    Cached, CredentialsCache, ProvideCredentials, ProviderSigner, RefreshingProvider, SignError,
+};
 pub use chain::{ChainStep, DefaultChain, Resolved, Source};
 
 /// What a flow reports after handling a response.
@@ -221,9 +223,17 @@ pub trait Environment {
     /// The value of an environment variable, `None` when unset.
     fn var(&self, name: &str) -> Option<String>;
     /// The contents of a file.
+    ///
+    /// # Errors
+    ///
+    /// the `std::io::Error` of reading the file (a missing shared file is not an error for the chain).
     fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>>;
     /// Runs a `credential_process` command (already split into program and
     /// arguments) and returns its standard output.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::Process`] when the command cannot be started, exits with a failure status, or prints too much.
     fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError>;
 
     /// The home directory, for `~/.aws/...`: `HOME`, then `USERPROFILE`.

@@ -135,6 +135,10 @@ impl FileKind {
 /// Parses an INI text into its sections, in file order.
 ///
 /// `file` names the file in errors. Never panics.
+///
+/// # Errors
+///
+/// [`ProviderError::Parse`] when a line is neither a section, a property, a continuation, a comment nor blank; it names the file and the line.
 pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> {
     struct Opt {
         key: String,
@@ -299,11 +303,19 @@ pub struct ProfileSet {
 
 impl ProfileSet {
     /// Parses the two files' texts (`None` for a missing file). Never panics.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::Parse`] when either file cannot be parsed (see [`parse_ini`]).
     pub fn parse(config: Option<&str>, credentials: Option<&str>) -> Result<Self, ProviderError> {
         Self::parse_named(config, "config", credentials, "credentials")
     }
 
     /// As [`ProfileSet::parse`], from bytes that must be UTF-8.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::Parse`] when either file is not UTF-8 or cannot be parsed (see [`parse_ini`]).
     pub fn parse_bytes(
         config: Option<&[u8]>,
         credentials: Option<&[u8]>,
@@ -345,6 +357,11 @@ impl ProfileSet {
     /// Reads and parses the files named by `AWS_CONFIG_FILE` and
     /// `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/config` and
     /// `~/.aws/credentials`). A missing file is an empty one.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::Parse`] when a file exists but cannot be parsed;
+    /// - [`ProviderError::Io`] when a file exists but cannot be read (a missing file is no error).
     pub fn load(env: &dyn Environment) -> Result<Self, ProviderError> {
         let config_path = file_path(env, AWS_CONFIG_FILE, "config");
         let credentials_path = file_path(env, AWS_SHARED_CREDENTIALS_FILE, "credentials");
@@ -444,6 +461,10 @@ pub fn selected_profile(env: &dyn Environment, explicit: Option<&str>) -> String
 
 impl FileKind {
     /// Parses one file's text into its profiles, by this kind's naming rule.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::Parse`] when a line cannot be parsed (see [`parse_ini`]).
     pub fn parse(self, text: &str) -> Result<BTreeMap<String, Profile>, ProviderError> {
         let mut out = BTreeMap::new();
         for section in parse_ini(text, self.label())? {
