@@ -26,6 +26,7 @@
 )]
 
 mod args;
+mod chunked;
 mod credentials;
 mod curl;
 mod presign;

@@ -233,4 +233,44 @@ impl ChunkedUpload {
     pub fn encoded_length(&self) -> u64 {
         length::encoded_length(&self.body, self.chunk_size)
     }
+
+    /// The headers that declare the upload, to add (and sign) before the
+    /// request is signed with [`ChunkSigning::payload_hash`]:
+    /// `content-encoding: aws-chunked`, `x-amz-decoded-content-length`,
+    /// `x-amz-trailer` when there is a trailer, and `content-length`.
+    /// [`Signer::sign_chunked`](crate::Signer::sign_chunked) adds them
+    /// itself; this is for requests of other HTTP types.
+    ///
+    /// ```
+    /// use awsig::chunked::{ChecksumAlgorithm, ChunkSigning, ChunkedUpload};
+    /// let upload = ChunkedUpload::new(66_560, ChunkSigning::SignedWithTrailer(ChecksumAlgorithm::Crc32c))?;
+    /// let headers: Vec<_> = upload.headers().collect();
+    /// assert_eq!(headers, [
+    ///     ("content-encoding", "aws-chunked".to_owned()),
+    ///     ("x-amz-decoded-content-length", "66560".to_owned()),
+    ///     ("x-amz-trailer", "x-amz-checksum-crc32c".to_owned()),
+    ///     ("content-length", "66946".to_owned()),
+    /// ]);
+    /// # Ok::<(), awsig::Error>(())
+    /// ```
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, String)> {
+        let trailer = self
+            .body
+            .signing()
+            .trailer()
+            .map(|a| (X_AMZ_TRAILER, a.header_name().to_owned()));
+        [
+            (
+                super::sign::AWS_CHUNKED_HEADER,
+                super::sign::AWS_CHUNKED.to_owned(),
+            ),
+            (
+                X_AMZ_DECODED_CONTENT_LENGTH,
+                self.body.decoded_length().to_string(),
+            ),
+        ]
+        .into_iter()
+        .chain(trailer)
+        .chain([("content-length", self.encoded_length().to_string())])
+    }
 }

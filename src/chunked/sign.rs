@@ -15,6 +15,8 @@ use super::signer::ChunkSigner;
 
 /// `content-encoding` value of an `aws-chunked` body.
 pub const AWS_CHUNKED: &str = "aws-chunked";
+/// The header that carries [`AWS_CHUNKED`].
+pub(crate) const AWS_CHUNKED_HEADER: &str = "content-encoding";
 /// The header that carries the length of the data.
 pub const X_AMZ_DECODED_CONTENT_LENGTH: &str = "x-amz-decoded-content-length";
 /// The header that names the trailing headers.
