@@ -19,6 +19,9 @@ use awsig::chunked::{
 use awsig::{Acceptance, Credentials, Payload, Policy, Rejection, Signer, verify_request};
 use proptest::prelude::*;
 
+#[path = "support/chunked.rs"]
+mod support;
+
 const NOW: u64 = 1_700_000_000;
 
 fn now() -> SystemTime {
@@ -58,27 +61,8 @@ fn upload(
     let mut req = http::Request::put("https://bucket.s3.amazonaws.com/key")
         .body(())
         .unwrap();
-    let mut encoder = signer.sign_chunked(&mut req, &upload, now()).unwrap();
-    let mut out = Vec::new();
-    let mut rest = data;
-    let mut sizes = pieces.iter().cycle();
-    while !rest.is_empty() {
-        let size = (*sizes.next().unwrap()).clamp(1, rest.len());
-        let mut piece = &rest[..size];
-        rest = &rest[size..];
-        while !piece.is_empty() {
-            let n = encoder.push(piece).unwrap();
-            piece = &piece[n..];
-            out.extend_from_slice(encoder.output());
-            let sent = encoder.output().len();
-            encoder.consume(sent);
-        }
-    }
-    encoder.finish().unwrap();
-    out.extend_from_slice(encoder.output());
-    let sent = encoder.output().len();
-    encoder.consume(sent);
-    assert!(encoder.is_done());
+    let encoder = signer.sign_chunked(&mut req, &upload, now()).unwrap();
+    let out = support::encode(encoder, data, pieces);
     assert_eq!(out.len() as u64, upload.encoded_length());
     assert_eq!(
         req.headers()["content-length"].to_str().unwrap(),
@@ -96,31 +80,11 @@ fn decoder(req: &http::Request<()>) -> ChunkedDecoder {
 
 /// Feeds `body` to the decoder in pieces cycling through `pieces`.
 fn decode(
-    mut decoder: ChunkedDecoder,
+    decoder: ChunkedDecoder,
     body: &[u8],
     pieces: &[usize],
 ) -> Result<Vec<u8>, ChunkedRejection> {
-    let mut out = Vec::new();
-    let mut rest = body;
-    let mut sizes = pieces.iter().cycle();
-    while !rest.is_empty() {
-        let size = (*sizes.next().unwrap()).clamp(1, rest.len());
-        let mut piece = &rest[..size];
-        rest = &rest[size..];
-        loop {
-            let n = decoder.push(piece)?;
-            piece = &piece[n..];
-            let ready = decoder.decoded();
-            out.extend_from_slice(ready);
-            let taken = ready.len();
-            decoder.consume(taken);
-            if piece.is_empty() && taken == 0 {
-                break;
-            }
-        }
-    }
-    decoder.finish()?;
-    Ok(out)
+    support::decode(decoder, body, pieces)
 }
 
 proptest! {

@@ -23,6 +23,9 @@ use awsig::{
     Signer, verify_request,
 };
 
+#[path = "support/chunked.rs"]
+mod support;
+
 const ACCESS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 /// 2013-05-24T00:00:00Z.
@@ -63,23 +66,8 @@ fn framed(signatures: [&str; 3], trailer: &[u8]) -> Vec<u8> {
 }
 
 /// Runs the encoder over the data in pieces of `piece` bytes.
-fn encode(mut encoder: ChunkedEncoder, data: &[u8], piece: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    for mut p in data.chunks(piece) {
-        while !p.is_empty() {
-            let n = encoder.push(p).unwrap();
-            p = &p[n..];
-            out.extend_from_slice(encoder.output());
-            let sent = encoder.output().len();
-            encoder.consume(sent);
-        }
-    }
-    encoder.finish().unwrap();
-    out.extend_from_slice(encoder.output());
-    let sent = encoder.output().len();
-    encoder.consume(sent);
-    assert!(encoder.is_done());
-    out
+fn encode(encoder: ChunkedEncoder, data: &[u8], piece: usize) -> Vec<u8> {
+    support::encode(encoder, data, &[piece])
 }
 
 const SEED: &str = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
