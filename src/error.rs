@@ -208,6 +208,11 @@ pub enum Error {
         /// The format that was expected.
         expected: &'static str,
     },
+    /// An event stream message cannot be signed (see
+    /// [`crate::event_stream::EventStreamError`]).
+    #[cfg(feature = "event-stream")]
+    #[error(transparent)]
+    EventStream(crate::event_stream::EventStreamError),
 }
 
 /// A short `Debug`-free rendering of possibly unprintable input for error messages.

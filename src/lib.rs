@@ -165,6 +165,10 @@
 //!   (`Signer::sign_chunked`), the verifying decoder
 //!   (`Verified::chunked_decoder`), and the trailer checksums. Adds
 //!   `crc-fast`, `sha1` and `base64`.
+//! - `event-stream`: the `event_stream` module, the event stream
+//!   message codec and the signing and verifying of each message of a
+//!   stream (Transcribe streaming, Bedrock bidirectional streams, Lex).
+//!   Adds `crc-fast`.
 //! - `tokio`: `driver::resolve_async`, `refresh::RefreshingCredentials`
 //!   (lazy, refreshed ahead of expiry), `middleware::RefreshingSigner`
 //!   (with a clock corrected for skew) and `config::SigV4Config`.
@@ -206,6 +210,8 @@ mod credentials;
 pub mod driver;
 pub mod endpoint;
 mod error;
+#[cfg(feature = "event-stream")]
+pub mod event_stream;
 mod fast_path;
 mod http_text;
 #[cfg(feature = "tokio")]
@@ -239,7 +245,7 @@ pub use fast_path::auth_buf::AuthorizationBuf;
 pub use fast_path::prepared::PreparedRequest;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
 pub use payload::{
-    EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
+    EMPTY_SHA256, PayloadHash, STREAMING_EVENTS, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
 };
 pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
