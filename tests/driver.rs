@@ -106,10 +106,17 @@ fn blocking_chain_gives_up_on_a_silent_imds_within_the_budget_and_says_timeout()
     assert!(err.is_timeout(), "{err}");
     let text = err.to_string();
     assert!(
-        text.contains("instance-metadata (unreachable: timed out"),
+        text.contains("instance-metadata (unreachable: http://127.0.0.1:"),
         "{text}"
     );
-    assert!(text.contains("timed out"), "{text}");
+    assert!(text.contains(" timed out: "), "{text}");
+    assert!(text.contains("after 2 attempts"), "{text}");
+    // The chain's own error says as much: `?` into a ProviderError keeps it.
+    let plain = ProviderError::from(err.clone()).to_string();
+    assert!(
+        plain.contains(" timed out: ") && plain.contains("after 2 attempts"),
+        "{plain}"
+    );
     assert_eq!(err.transport_failures()[0].attempts, 2, "{text}");
 }
 
@@ -149,9 +156,11 @@ async fn async_flow_gives_up_on_a_silent_imds_within_the_budget_and_says_timeout
     assert!(elapsed <= imds_deadline(), "took {elapsed:?}");
     assert!(err.is_timeout(), "{err}");
     assert!(
-        err.to_string().contains("cannot reach imds: timed out"),
+        err.to_string()
+            .contains("cannot reach imds: http://127.0.0.1:"),
         "{err}"
     );
+    assert!(err.to_string().contains(" timed out: "), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
