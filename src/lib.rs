@@ -220,7 +220,7 @@ mod wire;
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;
-pub use error::Error;
+pub use error::{Error, HostMismatch};
 pub use fast_path::auth_buf::AuthorizationBuf;
 pub use fast_path::prepared::PreparedRequest;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
@@ -232,8 +232,8 @@ pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
 pub use request::SignableRequest;
 pub use scope::{AmzDate, CredentialScope, Region, Service};
 pub use settings::{
-    ContentSha256Header, CredentialExpiryCheck, HeaderPolicy, PathNormalization, SessionTokenMode,
-    Settings, UriEncoding,
+    ContentSha256Header, CredentialExpiryCheck, EndpointCheck, HeaderPolicy, PathNormalization,
+    SessionTokenMode, Settings, UriEncoding,
 };
 pub use sign::{Signer, SigningOutput};
 pub use signature::Signature;

@@ -225,7 +225,7 @@ where
                 ),
             };
             signer
-                .sign_headers(&parts.method, &parts.uri, &mut parts.headers, &payload)
+                .sign_headers(&parts.method, &mut parts.uri, &mut parts.headers, &payload)
                 .await?;
             let response = inner
                 .call(http::Request::from_parts(parts, body))
@@ -251,12 +251,7 @@ where
             }
             let mut again: http::Request<B> = replay.request();
             signer
-                .sign_headers(
-                    &replay.method,
-                    &replay.uri,
-                    again.headers_mut(),
-                    &PayloadHash::of(&replay.body),
-                )
+                .sign(&mut again, &PayloadHash::of(&replay.body))
                 .await?;
             std::future::poll_fn(|cx| inner.poll_ready(cx))
                 .await
