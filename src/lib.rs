@@ -59,7 +59,8 @@
 //! canonicalization gives: the tests sign every AWS suite request, botocore
 //! vector and generated request again from the template, at the original
 //! and at another time, and compare. Noting a new shape costs about a tenth
-//! of a microsecond; shapes over 16 KiB get no template.
+//! of a microsecond; shapes over 4 KiB get no template, and a thread keeps
+//! at most [`limits::THREAD_MEMO_BYTES`] (32 KiB) between calls.
 //!
 //! For high rates there are two allocation-free paths that sign exactly
 //! the same bytes: [`Signer::sign_into`] writes the header values into a
@@ -266,6 +267,13 @@ pub mod limits {
     /// The longest query string on the wire, in bytes (with a presigned
     /// URL's `X-Amz-*` parameters).
     pub const MAX_QUERY_BYTES: usize = 128 * 1024;
+    /// The most memory, in bytes, that signing keeps per thread between
+    /// calls: the canonical-request templates of the last request shapes it
+    /// signed (one for header signing, one for presigning, each at most half
+    /// of this, buffers counted by capacity). Shapes over 4 KiB of headers
+    /// and URI get no template. With the 512 threads of a tokio blocking
+    /// pool that is at most 16 MiB.
+    pub const THREAD_MEMO_BYTES: usize = 32 * 1024;
 }
 
 /// Compares two byte strings in time that depends only on their lengths.
