@@ -190,3 +190,39 @@ async fn async_flow_reads_credentials_from_an_answering_imds() {
     .unwrap();
     assert_eq!(creds.access_key_id(), "ASIALOCAL");
 }
+
+/// The README's blocking agent, against a chain whose only source (the
+/// instance metadata service) accepts connections and never answers: it
+/// starts, and the first request fails saying what happened.
+#[test]
+fn the_blocking_agent_starts_and_its_first_request_says_timeout() {
+    use awsig::provider::{ProviderSigner, RefreshingProvider};
+    let env = chain_env(&silent_endpoint());
+    let provider = RefreshingProvider::new(Duration::from_secs(300), |_now| {
+        let mut chain = DefaultChain::new(&env, None)?;
+        Ok(driver::resolve(&mut chain, &UreqTransport::new())?.credentials)
+    });
+    let started = Instant::now();
+    let signer = ProviderSigner::new(provider, "us-west-2", "aps").unwrap();
+    assert!(started.elapsed() < Duration::from_millis(100));
+    let mut request = http::Request::post("https://aps-workspaces.us-west-2.amazonaws.com/x")
+        .body(b"payload".to_vec())
+        .unwrap();
+    let err = signer
+        .sign_body(&mut request, std::time::SystemTime::now())
+        .unwrap_err();
+    assert!(
+        started.elapsed() <= imds_deadline(),
+        "took {:?}",
+        started.elapsed()
+    );
+    let text = err.to_string();
+    for part in [
+        "no credentials to sign with",
+        "instance-metadata (unreachable: http://127.0.0.1:",
+        " timed out: no complete response within ",
+        " s after 2 attempts in ",
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
+}
