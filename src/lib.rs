@@ -133,7 +133,8 @@
 //!   signature ([`PayloadHash::StreamingSigned`]).
 //! - **Pick the service and region from a URL**: [`endpoint::infer`],
 //!   [`endpoint::check`]; [`endpoint::check_aws_region`] for the shape of an
-//!   AWS region.
+//!   AWS region. **Refuse a host of another region or service** when
+//!   signing: [`Signer::with_endpoint_check`] ([`EndpointCheck`]).
 //! - **See each stage**, to find why a server disagrees:
 //!   [`Signer::canonical_request`], [`CanonicalRequest`], [`StringToSign`],
 //!   [`SigningKey`], [`Signature`].
@@ -143,7 +144,10 @@
 //! [`Settings::for_service`] picks the rules: S3 signs the path as sent
 //! (no normalization, single encoding) and adds `x-amz-content-sha256`;
 //! every other service, `aps` (Amazon Managed Prometheus) included,
-//! normalizes the path and encodes it twice. Signing names are lower-case
+//! normalizes the path and encodes it twice; OpenSearch Serverless
+//! ([`Settings::aoss`]) and Lambda function URLs
+//! ([`Settings::lambda_function_url`]) add `x-amz-content-sha256` too.
+//! Signing names are lower-case
 //! ([`Service`] refuses `S3`); any region name is accepted, since
 //! S3-compatible servers name their own (`garage`, `auto`), and
 //! [`endpoint::check_aws_region`] is there to refuse what does not look like
