@@ -2,6 +2,9 @@
 //! cited beside it.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "support/aws_sigv4.rs"]
+mod aws_sigv4_reference;
+
 use awsig::endpoint::{self, Partition};
 
 /// (host, signing name, region the host determines, partition)
@@ -648,49 +651,16 @@ fn aws_sigv4_with_payload_header(
     body: &[u8],
     now: std::time::SystemTime,
 ) -> (String, String) {
-    use aws_sigv4::http_request::{PayloadChecksumKind, SignableBody, SigningSettings};
-    use aws_smithy_runtime_api::client::identity::Identity;
-    let identity: Identity = aws_credential_types::Credentials::new(
-        "AKIDEXAMPLE",
-        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        None,
-        None,
-        "test",
-    )
-    .into();
+    use aws_sigv4::http_request::{PayloadChecksumKind, SigningSettings};
     let mut settings = SigningSettings::default();
     settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name(service)
-        .time(now)
-        .settings(settings)
-        .build()
-        .unwrap()
-        .into();
-    let signable = aws_sigv4::http_request::SignableRequest::new(
-        method,
-        uri,
-        std::iter::empty(),
-        SignableBody::Bytes(body),
-    )
-    .unwrap();
-    let (instructions, signature) = aws_sigv4::http_request::sign(signable, &params)
-        .unwrap()
-        .into_parts();
-    let authorization = instructions
-        .headers()
-        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-        .map(|(_, value)| value.to_owned())
-        .unwrap();
+    let (authorization, signature) =
+        aws_sigv4_reference::sign(method, uri, service, body, settings, now);
     let signed = authorization
         .split("SignedHeaders=")
         .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_default()
         .to_owned();
     (signed, signature)
 }

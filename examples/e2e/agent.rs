@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use awsig::Credentials;
 use awsig::config::SigV4Config;
@@ -239,6 +239,47 @@ impl Wire {
             Ok(())
         }
     }
+}
+
+/// Calls `send` with 0, 1, 2, ... every [`PAUSE`] for [`RUN`], longer
+/// than the role's credentials live, and reports that every call was
+/// accepted and that the credentials were refreshed on the way without
+/// one expired pair being used.
+pub(crate) async fn refresh_run(
+    cases: &mut Cases,
+    prefix: &str,
+    calls: &str,
+    wire: &Wire,
+    mut send: impl AsyncFnMut(u32) -> Result<(), String>,
+) {
+    let from = wire.len();
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    while started.elapsed() < RUN {
+        if let Err(e) = send(sent).await {
+            failures.push(format!("call {sent}: {e}"));
+        }
+        sent += 1;
+        tokio::time::sleep(PAUSE).await;
+    }
+    let lasted = started.elapsed();
+    cases.case(
+        &format!(
+            "{prefix}: {calls} every {PAUSE:?} for {RUN:?}, every call accepted ({sent} calls)"
+        ),
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("; "))
+        },
+    );
+    cases.case(
+        &format!(
+            "{prefix}: the role's credentials expired and were refreshed during the run, none used expired"
+        ),
+        wire.refreshed_since(from, lasted),
+    );
 }
 
 /// A change made to a signed request before it is sent: its headers and

@@ -116,11 +116,7 @@ impl Client {
             .run(request)
             .map_err(|e| format!("transport error: {e}"))?;
         let status = response.status().as_u16();
-        let error_type = response
-            .headers()
-            .get("x-amzn-errortype")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let error_type = error_type(response.headers());
         let body = response
             .body_mut()
             .with_config()
@@ -133,6 +129,14 @@ impl Client {
             error_type,
         })
     }
+}
+
+/// The `x-amzn-ErrorType` header (JSON protocols).
+fn error_type(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// A 2xx reply, or a failure that shows what came back.

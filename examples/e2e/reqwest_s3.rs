@@ -11,14 +11,12 @@
 //! A tap placed after the signing middleware records each request as sent
 //! and, for the tampered twins, changes it after it was signed.
 
-use std::time::Instant;
-
 use awsig::middleware::{RefreshingSigner, SigV4Middleware};
 use awsig::refresh::RefreshingCredentials;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
 
 use crate::agent::{
-    Cases, PAUSE, RUN, Tamper, Wire, changed_token, learned_skew, moved_date, untouched,
+    Cases, Tamper, Wire, changed_token, learned_skew, moved_date, refresh_run, untouched,
 };
 
 /// Records each signed request on the wire and applies the tamper.
@@ -152,41 +150,17 @@ async fn moto_refresh(cases: &mut Cases, moto: &str, signer: &RefreshingSigner) 
         return;
     }
 
-    let from = wire.len();
-    let started = Instant::now();
-    let mut failures = Vec::new();
     let mut last = None;
-    let mut sent = 0u32;
-    while started.elapsed() < RUN {
-        let body = payload(32 * 1024, sent);
-        let url = format!("{bucket}/uploads/object-{sent}.bin");
-        match send(&plain, http::Method::PUT, &url, Some(body.clone()))
+    refresh_run(cases, prefix, "PutObject of 32 KiB", &wire, async |i| {
+        let body = payload(32 * 1024, i);
+        let url = format!("{bucket}/uploads/object-{i}.bin");
+        send(&plain, http::Method::PUT, &url, Some(body.clone()))
             .await
-            .and_then(|r| crate::expect_success(&r))
-        {
-            Ok(()) => last = Some((url, body)),
-            Err(e) => failures.push(format!("object {sent}: {e}")),
-        }
-        sent += 1;
-        tokio::time::sleep(PAUSE).await;
-    }
-    let lasted = started.elapsed();
-    cases.case(
-        &format!(
-            "{prefix}: PutObject of 32 KiB every {PAUSE:?} for {RUN:?}, every upload accepted ({sent} uploads)"
-        ),
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(failures.join("; "))
-        },
-    );
-    cases.case(
-        &format!(
-            "{prefix}: the role's credentials expired and were refreshed during the run, none used expired"
-        ),
-        wire.refreshed_since(from, lasted),
-    );
+            .and_then(|r| crate::expect_success(&r))?;
+        last = Some((url, body));
+        Ok(())
+    })
+    .await;
     cases.case(&format!("{prefix}: GetObject returns the last upload"), {
         match &last {
             None => Err("nothing was stored".to_owned()),

@@ -6,8 +6,6 @@
 //! between the layer and the client changes the signed request before it
 //! is sent.
 
-use std::time::Instant;
-
 use awsig::middleware::{BoxError, RefreshingSigner, SigV4Layer};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -18,8 +16,9 @@ use tower::ServiceExt;
 use tower::util::BoxCloneService;
 use tower_layer::Layer;
 
+use crate::Reply;
 use crate::agent::{
-    Cases, PAUSE, RUN, Tamper, Wire, changed_token, learned_skew, replace_in_body, set_header,
+    Cases, Tamper, Wire, changed_token, learned_skew, refresh_run, replace_in_body, set_header,
     skewed, untouched,
 };
 
@@ -59,38 +58,18 @@ fn boxed(e: impl std::error::Error + Send + Sync + 'static) -> BoxError {
     Box::new(e)
 }
 
-/// What came back.
-struct Answer {
-    status: u16,
-    text: String,
-    error_type: Option<String>,
+/// The JSON of a reply.
+fn json(reply: &Reply) -> Result<serde_json::Value, String> {
+    serde_json::from_slice(&reply.body).map_err(|e| format!("{e}: {}", reply.brief()))
 }
 
-impl Answer {
-    fn json(&self) -> Result<serde_json::Value, String> {
-        serde_json::from_str(&self.text).map_err(|e| format!("{e}: {}", self.text))
+/// A rejection with this status and code (in the body, or in
+/// `x-amzn-ErrorType` as the aps receiver gives it).
+fn rejected(reply: &Reply, status: u16, code: &str) -> Result<(), String> {
+    if reply.status == status && reply.error_type.as_deref() == Some(code) {
+        return Ok(());
     }
-
-    fn reply(&self) -> crate::Reply {
-        crate::Reply {
-            status: self.status,
-            body: self.text.clone().into_bytes(),
-            error_type: self.error_type.clone(),
-        }
-    }
-
-    fn ok(&self) -> Result<(), String> {
-        crate::expect_success(&self.reply())
-    }
-
-    /// A rejection with this status and code (in the body, or in
-    /// `x-amzn-ErrorType` as the aps receiver gives it).
-    fn error(&self, status: u16, code: &str) -> Result<(), String> {
-        if self.status == status && self.error_type.as_deref() == Some(code) {
-            return Ok(());
-        }
-        crate::expect_error(&self.reply(), status, code)
-    }
+    crate::expect_error(reply, status, code)
 }
 
 /// Sends one request through `SigV4Layer` over the tapped client.
@@ -98,28 +77,22 @@ async fn call(
     signer: &RefreshingSigner,
     inner: Inner,
     request: http::Request<Full<Bytes>>,
-) -> Result<Answer, String> {
+) -> Result<Reply, String> {
     let service = SigV4Layer::new(signer.clone()).layer(inner);
     let response = service
         .oneshot(request)
         .await
         .map_err(|e| format!("not sent: {e}"))?;
-    let status = response.status().as_u16();
-    let error_type = response
-        .headers()
-        .get("x-amzn-errortype")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .into_body()
+    let (head, body) = response.into_parts();
+    let body = body
         .collect()
         .await
         .map_err(|e| format!("reading the body: {e}"))?
         .to_bytes();
-    Ok(Answer {
-        status,
-        text: String::from_utf8_lossy(&body).into_owned(),
-        error_type,
+    Ok(Reply {
+        status: head.status.as_u16(),
+        body: body.to_vec(),
+        error_type: crate::error_type(&head.headers),
     })
 }
 
@@ -169,12 +142,12 @@ pub(crate) async fn run(
         ),
     )
     .await;
-    let queue = created.and_then(|a| {
-        a.ok()?;
-        a.json()?["QueueUrl"]
+    let queue = created.and_then(|r| {
+        crate::expect_success(&r)?;
+        json(&r)?["QueueUrl"]
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| format!("no QueueUrl: {}", a.text))
+            .ok_or_else(|| format!("no QueueUrl: {}", r.brief()))
     });
     cases.case(
         &format!("{prefix}: CreateQueue, the role's first credentials fetched on the first call"),
@@ -183,46 +156,20 @@ pub(crate) async fn run(
     let Ok(queue) = queue else { return cases };
 
     // Messages for longer than the credentials live.
-    let from = wire.len();
-    let started = Instant::now();
-    let mut failures = Vec::new();
-    let mut sent = 0;
-    while started.elapsed() < RUN {
-        let message =
-            serde_json::json!({"QueueUrl": queue, "MessageBody": format!("message {sent}")});
-        if let Err(e) = call(&signer, plain(), sqs(&moto, "SendMessage", &message))
+    refresh_run(&mut cases, prefix, "SendMessage", &wire, async |i| {
+        let message = serde_json::json!({"QueueUrl": queue, "MessageBody": format!("message {i}")});
+        call(&signer, plain(), sqs(&moto, "SendMessage", &message))
             .await
-            .and_then(|a| a.ok())
-        {
-            failures.push(format!("message {sent}: {e}"));
-        }
-        sent += 1;
-        tokio::time::sleep(PAUSE).await;
-    }
-    let lasted = started.elapsed();
-    cases.case(
-        &format!(
-            "{prefix}: SendMessage every {PAUSE:?} for {RUN:?}, every call accepted ({sent} calls)"
-        ),
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(failures.join("; "))
-        },
-    );
-    cases.case(
-        &format!(
-            "{prefix}: the role's credentials expired and were refreshed during the run, none used expired"
-        ),
-        wire.refreshed_since(from, lasted),
-    );
+            .and_then(|r| crate::expect_success(&r))
+    })
+    .await;
     cases.case(&format!("{prefix}: ReceiveMessage gets the messages"), {
         let receive = serde_json::json!({"QueueUrl": queue, "MaxNumberOfMessages": 10});
         call(&signer, plain(), sqs(&moto, "ReceiveMessage", &receive))
             .await
-            .and_then(|a| {
-                a.ok()?;
-                let json = a.json()?;
+            .and_then(|r| {
+                crate::expect_success(&r)?;
+                let json = json(&r)?;
                 let bodies: Vec<&str> = json["Messages"]
                     .as_array()
                     .map(|m| m.iter().filter_map(|m| m["Body"].as_str()).collect())
@@ -230,7 +177,7 @@ pub(crate) async fn run(
                 if !bodies.is_empty() && bodies.iter().all(|b| b.starts_with("message ")) {
                     Ok(())
                 } else {
-                    Err(format!("messages: {}", a.text))
+                    Err(format!("messages: {}", r.brief()))
                 }
             })
     });
@@ -260,7 +207,7 @@ pub(crate) async fn run(
         cases.case(&format!("{prefix}: {name} is rejected"), {
             call(&signer, inner, sqs(&moto, "SendMessage", &message))
                 .await
-                .and_then(|a| a.error(403, code))
+                .and_then(|r| rejected(&r, 403, code))
                 .and_then(|()| match wire.len() - before {
                     1 => Ok(()),
                     n => Err(format!("sent {n} times")),
@@ -275,7 +222,7 @@ pub(crate) async fn run(
             sqs(&moto, "GetQueueAttributes", &attributes),
         )
         .await
-        .and_then(|a| a.ok())
+        .and_then(|r| crate::expect_success(&r))
     });
 
     // moto checks no signing time: a call signed 20 minutes ago passes,
@@ -295,7 +242,7 @@ pub(crate) async fn run(
                 let list = serde_json::json!({"QueueNamePrefix": "awsig"});
                 call(&behind, inner, sqs(&moto, "ListQueues", &list))
                     .await
-                    .and_then(|a| a.ok())
+                    .and_then(|r| crate::expect_success(&r))
                     .and_then(|()| {
                         let (n, offset) = (wire.len() - before, behind.clock_offset());
                         if n == 1 && offset == 0 {
@@ -337,7 +284,7 @@ async fn aps_skew(cases: &mut Cases, client: &Hyper, receiver: &str, signer: Ref
         ),
         call(&signer, tapped(client, &wire, &signer, untouched()), write())
             .await
-            .and_then(|a| a.ok())
+            .and_then(|r| crate::expect_success(&r))
             .and_then(|()| match wire.statuses_since(0).as_slice() {
                 [403, 200] => learned_skew(&signer),
                 other => Err(format!("statuses on the wire {other:?}")),
@@ -351,7 +298,7 @@ async fn aps_skew(cases: &mut Cases, client: &Hyper, receiver: &str, signer: Ref
             write(),
         )
         .await
-        .and_then(|a| a.ok())
+        .and_then(|r| crate::expect_success(&r))
         .and_then(|()| match wire.statuses_since(2).as_slice() {
             [200] => Ok(()),
             other => Err(format!("statuses on the wire {other:?}")),
@@ -366,7 +313,7 @@ async fn aps_skew(cases: &mut Cases, client: &Hyper, receiver: &str, signer: Ref
             });
             call(&signer, tapped(client, &wire, &signer, tamper), write())
                 .await
-                .and_then(|a| a.error(403, "InvalidSignatureException"))
+                .and_then(|r| rejected(&r, 403, "InvalidSignatureException"))
                 .and_then(|()| match wire.statuses_since(3).as_slice() {
                     [403] => Ok(()),
                     other => Err(format!("statuses on the wire {other:?}")),
