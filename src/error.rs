@@ -180,6 +180,11 @@ pub enum Error {
     /// message names both sides.
     #[error("{0}")]
     EndpointMismatch(Box<HostMismatch>),
+    /// An event stream message cannot be signed (see
+    /// [`crate::event_stream::EventStreamError`]).
+    #[cfg(feature = "event-stream")]
+    #[error(transparent)]
+    EventStream(crate::event_stream::EventStreamError),
 }
 
 /// The two sides of an [`Error::EndpointMismatch`]: what the host names,

@@ -158,6 +158,10 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `event-stream`: the `event_stream` module, the event stream
+//!   message codec and the signing and verifying of each message of a
+//!   stream (Transcribe streaming, Bedrock bidirectional streams, Lex).
+//!   Adds `crc-fast`.
 //! - `tokio`: `driver::resolve_async`, `refresh::RefreshingCredentials`
 //!   (lazy, refreshed ahead of expiry), `middleware::RefreshingSigner`
 //!   (with a clock corrected for skew) and `config::SigV4Config`.
@@ -197,6 +201,8 @@ mod credentials;
 pub mod driver;
 pub mod endpoint;
 mod error;
+#[cfg(feature = "event-stream")]
+pub mod event_stream;
 mod fast_path;
 mod http_text;
 #[cfg(feature = "tokio")]
@@ -230,7 +236,7 @@ pub use fast_path::auth_buf::AuthorizationBuf;
 pub use fast_path::prepared::PreparedRequest;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
 pub use payload::{
-    EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
+    EMPTY_SHA256, PayloadHash, STREAMING_EVENTS, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
 };
 pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
