@@ -139,7 +139,8 @@
 //!   signed as it is sent (`Signer::sign_chunked`, the `chunked` module).
 //! - **Pick the service and region from a URL**: [`endpoint::infer`],
 //!   [`endpoint::check`]; [`endpoint::check_aws_region`] for the shape of an
-//!   AWS region.
+//!   AWS region. **Refuse a host of another region or service** when
+//!   signing: [`Signer::with_endpoint_check`] ([`EndpointCheck`]).
 //! - **See each stage**, to find why a server disagrees:
 //!   [`Signer::canonical_request`], [`CanonicalRequest`], [`StringToSign`],
 //!   [`SigningKey`], [`Signature`].
@@ -149,7 +150,10 @@
 //! [`Settings::for_service`] picks the rules: S3 signs the path as sent
 //! (no normalization, single encoding) and adds `x-amz-content-sha256`;
 //! every other service, `aps` (Amazon Managed Prometheus) included,
-//! normalizes the path and encodes it twice. Signing names are lower-case
+//! normalizes the path and encodes it twice; OpenSearch Serverless
+//! ([`Settings::aoss`]) and Lambda function URLs
+//! ([`Settings::lambda_function_url`]) add `x-amz-content-sha256` too.
+//! Signing names are lower-case
 //! ([`Service`] refuses `S3`); any region name is accepted, since
 //! S3-compatible servers name their own (`garage`, `auto`), and
 //! [`endpoint::check_aws_region`] is there to refuse what does not look like
@@ -240,7 +244,7 @@ mod wire;
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;
-pub use error::Error;
+pub use error::{Error, HostMismatch};
 pub use fast_path::auth_buf::AuthorizationBuf;
 pub use fast_path::prepared::PreparedRequest;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
@@ -252,8 +256,8 @@ pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
 pub use request::SignableRequest;
 pub use scope::{AmzDate, CredentialScope, Region, Service};
 pub use settings::{
-    ContentSha256Header, CredentialExpiryCheck, HeaderPolicy, PathNormalization, SessionTokenMode,
-    Settings, UriEncoding,
+    ContentSha256Header, CredentialExpiryCheck, EndpointCheck, HeaderPolicy, PathNormalization,
+    SessionTokenMode, Settings, UriEncoding,
 };
 pub use sign::{Signer, SigningOutput};
 pub use signature::Signature;
