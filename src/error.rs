@@ -181,6 +181,40 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// The data given to an `aws-chunked` encoder is longer or shorter than
+    /// the decoded length declared (and signed) up front.
+    #[error("the data is {given} bytes but the upload declares {declared}")]
+    ChunkedLength {
+        /// The declared decoded length, in bytes.
+        declared: u64,
+        /// The bytes given (so far, when too many).
+        given: u64,
+    },
+    /// An `aws-chunked` chunk size below AWS's minimum of 8 KiB.
+    #[error("chunks of {size} bytes are too small: AWS's minimum is {min}")]
+    InvalidChunkSize {
+        /// The size asked for, in bytes.
+        size: usize,
+        /// The minimum.
+        min: usize,
+    },
+    /// An `aws-chunked` decoded length too large to encode.
+    #[error("a decoded length of {length} bytes is over the limit of {limit}")]
+    DecodedLengthTooLarge {
+        /// The length asked for, in bytes.
+        length: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A checksum algorithm name that is not `crc32`, `crc32c`,
+    /// `crc64nvme`, `sha1` or `sha256`.
+    #[error(
+        "unknown checksum algorithm {name:?}: expected crc32, crc32c, crc64nvme, sha1 or sha256"
+    )]
+    UnknownChecksumAlgorithm {
+        /// The name as given.
+        name: String,
+    },
     /// A date-time text could not be parsed.
     #[error("invalid date {text:?}: expected {expected}")]
     InvalidDate {
@@ -189,11 +223,58 @@ pub enum Error {
         /// The format that was expected.
         expected: &'static str,
     },
+    /// The host is an AWS endpoint of another service or region than the
+    /// one the request is signed for, and the settings refuse that
+    /// ([`EndpointCheck::Refuse`](crate::EndpointCheck::Refuse)). The
+    /// message names both sides.
+    #[error("{0}")]
+    EndpointMismatch(Box<HostMismatch>),
     /// An event stream message cannot be signed (see
     /// [`crate::event_stream::EventStreamError`]).
     #[cfg(feature = "event-stream")]
     #[error(transparent)]
     EventStream(crate::event_stream::EventStreamError),
+}
+
+/// The two sides of an [`Error::EndpointMismatch`]: what the host names,
+/// and what the request is signed for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", endpoint_mismatch(.host, .host_service, .host_region.as_deref(), .service, .region))]
+#[non_exhaustive]
+pub struct HostMismatch {
+    /// The host, lower-cased, without port.
+    pub host: String,
+    /// The service the host is an endpoint of.
+    pub host_service: String,
+    /// The region the host names, when it names one.
+    pub host_region: Option<String>,
+    /// The service the request is signed for.
+    pub service: String,
+    /// The region the request is signed for.
+    pub region: String,
+}
+
+/// What a host that names another service or region says: each part that
+/// differs, the host's value first and then the signer's.
+pub(crate) fn endpoint_mismatch(
+    host: &str,
+    host_service: &str,
+    host_region: Option<&str>,
+    service: &str,
+    region: &str,
+) -> String {
+    let mut parts = Vec::new();
+    if host_service != service {
+        parts.push(format!(
+            "service {host_service:?} (the request is signed for {service:?})"
+        ));
+    }
+    if let Some(host_region) = host_region.filter(|r| *r != region) {
+        parts.push(format!(
+            "region {host_region:?} (the request is signed for {region:?})"
+        ));
+    }
+    format!("the host {host} names {}", parts.join(" and "))
 }
 
 /// A short `Debug`-free rendering of possibly unprintable input for error messages.

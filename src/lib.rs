@@ -72,6 +72,12 @@
 //! start of the credential scope) once a second: kept in the signer beside
 //! the key, and cleared with it.
 //!
+//! Streaming uploads (`aws-chunked`, the body in chunks each signed in a
+//! chain from the request's signature, with an optional checksum trailer)
+//! have stages of their own, chunk and trailer strings to sign, in the
+//! `chunked` module (feature `chunked`), with a sans-IO encoder and a
+//! verifying decoder.
+//!
 //! [`verify`] runs the same stages on the server side: it rebuilds the
 //! canonical request of a header-signed or presigned request with the same
 //! canonicalizer and compares signatures in constant time, answering with a
@@ -128,12 +134,13 @@
 //!   and `provider::ProviderSigner` refresh them before they expire.
 //! - **Stream a body**: sign with [`PayloadHash::Unsigned`]
 //!   (`UNSIGNED-PAYLOAD`, for S3 over HTTPS) or with a hash computed while
-//!   the body was written ([`PayloadHash::from_hex`]). Signing each chunk
-//!   of an `aws-chunked` body is not implemented yet: only its seed
-//!   signature ([`PayloadHash::StreamingSigned`]).
+//!   the body was written ([`PayloadHash::from_hex`]); or, with the
+//!   `chunked` feature, as an `aws-chunked` upload whose every chunk is
+//!   signed as it is sent (`Signer::sign_chunked`, the `chunked` module).
 //! - **Pick the service and region from a URL**: [`endpoint::infer`],
 //!   [`endpoint::check`]; [`endpoint::check_aws_region`] for the shape of an
-//!   AWS region.
+//!   AWS region. **Refuse a host of another region or service** when
+//!   signing: [`Signer::with_endpoint_check`] ([`EndpointCheck`]).
 //! - **See each stage**, to find why a server disagrees:
 //!   [`Signer::canonical_request`], [`CanonicalRequest`], [`StringToSign`],
 //!   [`SigningKey`], [`Signature`].
@@ -143,7 +150,10 @@
 //! [`Settings::for_service`] picks the rules: S3 signs the path as sent
 //! (no normalization, single encoding) and adds `x-amz-content-sha256`;
 //! every other service, `aps` (Amazon Managed Prometheus) included,
-//! normalizes the path and encodes it twice. Signing names are lower-case
+//! normalizes the path and encodes it twice; OpenSearch Serverless
+//! ([`Settings::aoss`]) and Lambda function URLs
+//! ([`Settings::lambda_function_url`]) add `x-amz-content-sha256` too.
+//! Signing names are lower-case
 //! ([`Service`] refuses `S3`); any region name is accepted, since
 //! S3-compatible servers name their own (`garage`, `auto`), and
 //! [`endpoint::check_aws_region`] is there to refuse what does not look like
@@ -184,6 +194,11 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `chunked`: the `chunked` module, `aws-chunked` streaming uploads: chunk
+//!   and trailer signatures, a sans-IO encoder
+//!   (`Signer::sign_chunked`), the verifying decoder
+//!   (`Verified::chunked_decoder`), and the trailer checksums. Adds
+//!   `crc-fast`, `sha1` and `base64`.
 //! - `event-stream`: the `event_stream` module, the event stream
 //!   message codec and the signing and verifying of each message of a
 //!   stream (Transcribe streaming, Bedrock bidirectional streams, Lex).
@@ -222,6 +237,8 @@
 )]
 
 mod canonical_request;
+#[cfg(feature = "chunked")]
+pub mod chunked;
 #[cfg(feature = "tokio")]
 pub mod config;
 mod credentials;
@@ -261,7 +278,7 @@ mod wire;
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;
-pub use error::Error;
+pub use error::{Error, HostMismatch};
 pub use fast_path::auth_buf::AuthorizationBuf;
 pub use fast_path::prepared::PreparedRequest;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
@@ -273,8 +290,8 @@ pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
 pub use request::SignableRequest;
 pub use scope::{AmzDate, CredentialScope, Region, Service};
 pub use settings::{
-    ContentSha256Header, CredentialExpiryCheck, HeaderPolicy, PathNormalization, SessionTokenMode,
-    Settings, UriEncoding,
+    ContentSha256Header, CredentialExpiryCheck, EndpointCheck, HeaderPolicy, PathNormalization,
+    SessionTokenMode, Settings, UriEncoding,
 };
 pub use sign::{Signer, SigningOutput};
 pub use signature::Signature;

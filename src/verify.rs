@@ -191,10 +191,12 @@ pub struct Policy {
     pub unsigned_payload: Acceptance,
     /// Whether the `STREAMING-*` payload markers are accepted. Their
     /// signature covers only the headers: the body's chunks carry their own
-    /// signatures, chained from this one, which the server must check with
-    /// [`Verified::signing_key`] and [`Verified::signature`] while it reads
-    /// the body. So `Accept` says that the caller checks them. Default:
-    /// refused (`AccessDenied`).
+    /// signatures, chained from this one, which the server must check
+    /// while it reads the body: with the decoder that
+    /// `Verified::chunked_decoder` gives (feature `chunked`), or itself
+    /// with [`Verified::signing_key`] and [`Verified::signature`]. So
+    /// `Accept` says that the caller checks them. Default: refused
+    /// (`AccessDenied`).
     pub streaming_payload: Acceptance,
     /// `x-amz-*` headers that may be present without being signed. S3
     /// refuses any unsigned `x-amz-*` header ("There were headers present
@@ -393,6 +395,8 @@ pub struct Verified {
     payload: PayloadHash,
     signed_headers: Vec<String>,
     proof: Proof,
+    #[cfg(feature = "chunked")]
+    chunked: Option<crate::chunked::ChunkedBody>,
 }
 
 /// What checked out: the signature, and what it was checked with.
@@ -501,6 +505,39 @@ impl Verified {
             #[cfg(feature = "sigv4a")]
             Proof::V4a { .. } => None,
         }
+    }
+
+    /// What the headers of a streaming upload declare about its body;
+    /// `None` for any other payload.
+    #[cfg(feature = "chunked")]
+    pub fn chunked_body(&self) -> Option<&crate::chunked::ChunkedBody> {
+        self.chunked.as_ref()
+    }
+
+    /// The signer of the chunks and trailer of this request's body; `None`
+    /// for SigV4a, whose chunks are signed with ECDSA (not implemented).
+    #[cfg(feature = "chunked")]
+    pub fn chunk_signer(&self) -> Option<crate::chunked::ChunkSigner> {
+        let signing_key = self.signing_key()?;
+        Some(crate::chunked::ChunkSigner::new(
+            signing_key.clone(),
+            self.amz_date,
+            self.region.clone(),
+            self.service.clone(),
+        ))
+    }
+
+    /// The decoder that checks the `aws-chunked` body of a streaming
+    /// upload, chained from this request's signature; `None` for any other
+    /// payload, and for SigV4a.
+    #[cfg(feature = "chunked")]
+    pub fn chunked_decoder(&self) -> Option<crate::chunked::ChunkedDecoder> {
+        let body = self.chunked.as_ref()?;
+        Some(crate::chunked::ChunkedDecoder::new(
+            body,
+            self.chunk_signer()?,
+            *self.signature()?,
+        ))
     }
 }
 
@@ -1118,7 +1155,11 @@ pub(crate) fn finish<L: CredentialsLookup + ?Sized>(
             }),
         }
     })?;
+    #[cfg(feature = "chunked")]
+    let chunked = crate::chunked::ChunkedBody::from_request(&line, request)?;
     Ok(Verified {
+        #[cfg(feature = "chunked")]
+        chunked,
         kind: claim.kind,
         access_key_id: claim.access_key_id,
         region: claim.region,
@@ -1179,7 +1220,13 @@ mod tests {
 
         // Nothing here checks the chunks: refused unless the caller says it
         // checks them.
-        let streaming = sign(PayloadHash::StreamingSigned);
+        let mut streaming = http::Request::put("https://b.s3.amazonaws.com/k")
+            .header("x-amz-decoded-content-length", "1")
+            .body(())
+            .unwrap();
+        signer
+            .sign(&mut streaming, &PayloadHash::StreamingSigned, now)
+            .unwrap();
         assert_eq!(
             code(check(&streaming, b"x", &Policy::new())),
             Some("AccessDenied")
@@ -1307,6 +1354,8 @@ mod tests {
                 signature: key.sign_bytes(b"x"),
                 signing_key: key,
             },
+            #[cfg(feature = "chunked")]
+            chunked: None,
         };
         let shown = format!("{verified:?}");
         assert!(!shown.contains(&key_hex) && !shown.contains("SECRETKEY"));

@@ -59,6 +59,9 @@ pub struct RequestArgs {
     pub url: String,
 }
 
+/// Header fields as `(name, value)`.
+pub type Headers = Vec<(String, String)>;
+
 /// The signer of the algorithm asked for.
 pub enum AnySigner {
     /// Signature Version 4.
@@ -69,27 +72,46 @@ pub enum AnySigner {
 }
 
 impl AnySigner {
-    /// The header fields header signing adds, `(Title-Case name, value)`.
+    /// The SigV4 signer; `None` for SigV4a.
+    #[cfg(feature = "chunked")]
+    pub fn as_v4(&self) -> Option<&Signer> {
+        match self {
+            Self::V4(s) => Some(s),
+            #[cfg(feature = "sigv4a")]
+            Self::V4a(_) => None,
+        }
+    }
+
+    /// As [`AnySigner::as_v4`], by value.
+    #[cfg(feature = "chunked")]
+    pub fn into_v4(self) -> Option<Signer> {
+        match self {
+            Self::V4(s) => Some(s),
+            #[cfg(feature = "sigv4a")]
+            Self::V4a(_) => None,
+        }
+    }
+
+    /// The header fields header signing adds, `(Title-Case name, value)`,
+    /// and the SigV4 signature (none for SigV4a).
     pub fn added_headers(
         &self,
         request: &SignableRequest<'_>,
         payload: &PayloadHash,
         now: SystemTime,
-    ) -> Result<Vec<(String, String)>, awsig::Error> {
-        let pairs: Vec<(&str, String)> = match self {
-            Self::V4(s) => s
-                .signing_output(request, payload, now)?
-                .headers()
-                .map(|(n, v)| (n, v.to_owned()))
-                .collect(),
+    ) -> Result<(Headers, Option<awsig::Signature>), awsig::Error> {
+        let title = |(n, v): (&str, &str)| (super::sign::title_case(n), v.to_owned());
+        Ok(match self {
+            Self::V4(s) => {
+                let out = s.signing_output(request, payload, now)?;
+                (out.headers().map(title).collect(), Some(*out.signature()))
+            }
             #[cfg(feature = "sigv4a")]
-            Self::V4a(s) => s
-                .signing_output(request, payload, now)?
-                .headers()
-                .map(|(n, v)| (n, v.to_owned()))
-                .collect(),
-        };
-        Ok(pairs.into_iter().map(|(n, v)| (title_case(n), v)).collect())
+            Self::V4a(s) => {
+                let out = s.signing_output(request, payload, now)?;
+                (out.headers().map(title).collect(), None)
+            }
+        })
     }
 
     /// The query with the presigning parameters appended.
@@ -146,19 +168,6 @@ impl AnySigner {
             }
         }
     }
-}
-
-/// `x-amz-date` → `X-Amz-Date`.
-fn title_case(name: &str) -> String {
-    name.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 /// Everything signing needs, made from the flags.

@@ -9,7 +9,14 @@
 //! - a mock of several AWS services (moto), which checks header signatures
 //!   for IAM, STS, SQS, DynamoDB and S3, and session tokens from `AssumeRole`;
 //!   the credential flows (`credentials.rs`) get their credentials from its
-//!   STS and instance metadata endpoints.
+//!   STS and instance metadata endpoints;
+//! - a Prometheus remote_write receiver (`tests/e2e/servers.py`) that checks
+//!   `aps` signatures with botocore and the signing time
+//!   (`remote_write.rs`).
+//!
+//! `agent.rs` runs the agent path: the tower layer (`tower_sqs.rs`) and the
+//! reqwest middleware (`reqwest_s3.rs`) with credentials that refresh
+//! during the run and a clock that needs correcting.
 //!
 //! Every accepted case has tampered twins that the server must reject with
 //! the error code it uses. Run it through `tests/e2e/run.sh`, which starts
@@ -17,6 +24,7 @@
 //!
 //! - `AWSIG_E2E_S3_ENDPOINT`, `AWSIG_E2E_S3_ACCESS_KEY`, `AWSIG_E2E_S3_SECRET_KEY`
 //! - `AWSIG_E2E_MOTO_ENDPOINT`
+//! - `AWSIG_E2E_RECEIVER_ENDPOINT`
 //!
 //! Without them it refuses to run (exit status 2) rather than pass.
 
@@ -27,13 +35,17 @@
     clippy::indexing_slicing
 )]
 
+mod agent;
+mod chunked;
 mod credentials;
 mod remote_write;
+mod reqwest_s3;
+mod tower_sqs;
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use awsig::{AmzDate, Credentials, EMPTY_SHA256, PathNormalization, PayloadHash, Settings, Signer};
+use awsig::{AmzDate, Credentials, PathNormalization, PayloadHash, Settings, Signer};
 use http::{HeaderValue, Method, Request, Uri};
 use sha2::{Digest, Sha256};
 
@@ -99,17 +111,13 @@ impl Client {
         }
     }
 
-    fn send(&self, request: Request<Vec<u8>>) -> Result<Reply, String> {
+    fn send(&self, request: Request<impl ureq::AsSendBody>) -> Result<Reply, String> {
         let mut response = self
             .http
             .run(request)
             .map_err(|e| format!("transport error: {e}"))?;
         let status = response.status().as_u16();
-        let error_type = response
-            .headers()
-            .get("x-amzn-errortype")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let error_type = error_type(response.headers());
         let body = response
             .body_mut()
             .with_config()
@@ -122,6 +130,14 @@ impl Client {
             error_type,
         })
     }
+}
+
+/// The `x-amzn-ErrorType` header (JSON protocols).
+fn error_type(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// A 2xx reply, or a failure that shows what came back.
@@ -733,22 +749,8 @@ fn run_s3(report: &mut Report, s3: &S3) {
         },
     );
 
-    // aws-chunked upload with signed chunks.
-    let chunked_body: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
-    case(report, "PutObject with aws-chunked signed chunks", {
-        chunked_put(s3, "chunked.bin", &chunked_body, false)
-            .and_then(|r| expect_success(&r))
-            .and_then(|()| s3.get("chunked.bin"))
-            .and_then(|r| expect_body(&r, &chunked_body))
-    });
-    case(
-        report,
-        "aws-chunked upload with a chunk byte changed after signing is rejected",
-        {
-            chunked_put(s3, "chunked-tampered.bin", &chunked_body, true)
-                .and_then(|r| expect_upload_refused(s3, &r, "chunked-tampered.bin"))
-        },
-    );
+    // aws-chunked uploads: signed chunks, trailers, tampered twins.
+    chunked::run_s3(report, s3);
 
     // Presigned URLs, used with no other authentication.
     case(report, "presigned GET", {
@@ -872,59 +874,6 @@ fn expect_upload_refused(s3: &S3, reply: &Reply, key: &str) -> Result<(), String
     expect_error(reply, 500, "InternalError")?;
     let after = s3.get(key)?;
     expect_error(&after, 404, "NoSuchKey").map_err(|e| format!("the object was stored: {e}"))
-}
-
-/// A PutObject whose body is sent `aws-chunked` with each chunk signed
-/// (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`); the seed signature is the
-/// request's header signature. With `tamper`, a byte of the first chunk is
-/// changed after its signature is computed.
-fn chunked_put(s3: &S3, key: &str, data: &[u8], tamper: bool) -> Result<Reply, String> {
-    const CHUNK: usize = 64 * 1024;
-    let at = now();
-    let date = AmzDate::from_system_time(at).unwrap();
-    let mut req = request(Method::PUT, &s3.url(key, ""), Vec::new());
-    set_header(&mut req, "content-encoding", "aws-chunked");
-    set_header(
-        &mut req,
-        "x-amz-decoded-content-length",
-        &data.len().to_string(),
-    );
-    let seed = s3
-        .signer
-        .sign(&mut req, &PayloadHash::StreamingSigned, at)
-        .map_err(|e| e.to_string())?;
-
-    let key_for_day = s3.signer.signing_key(&date);
-    let scope = s3.signer.scope(&date).to_string();
-    let mut previous = seed.as_str().to_owned();
-    let mut encoded = Vec::with_capacity(data.len() + 512);
-    let mut chunks: Vec<&[u8]> = data.chunks(CHUNK).collect();
-    chunks.push(&[]);
-    for (i, chunk) in chunks.iter().enumerate() {
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{scope}\n{previous}\n{EMPTY_SHA256}\n{}",
-            date.as_str(),
-            hex_sha256(chunk)
-        );
-        let signature = key_for_day.sign_bytes(string_to_sign.as_bytes());
-        previous = signature.as_str().to_owned();
-        encoded.extend_from_slice(
-            format!(
-                "{:x};chunk-signature={}\r\n",
-                chunk.len(),
-                signature.as_str()
-            )
-            .as_bytes(),
-        );
-        let start = encoded.len();
-        encoded.extend_from_slice(chunk);
-        if tamper && i == 0 {
-            encoded[start] ^= 0x01;
-        }
-        encoded.extend_from_slice(b"\r\n");
-    }
-    *req.body_mut() = encoded;
-    s3.client.send(req)
 }
 
 // ---------------------------------------------------------------------------
@@ -1125,7 +1074,7 @@ fn with_secret(creds: &Credentials, secret: &str) -> Credentials {
     Credentials::build(creds.access_key_id(), secret, creds.session_token(), None).unwrap()
 }
 
-fn run_moto(report: &mut Report, moto: &Moto) {
+fn run_moto(report: &mut Report, moto: &Moto, s3: &S3) {
     let case = |report: &mut Report, name: &str, result: Result<(), String>| {
         report.case(&format!("moto: {name}"), result);
     };
@@ -1416,6 +1365,7 @@ fn run_moto(report: &mut Report, moto: &Moto) {
             .and_then(|r| expect_error(&r, 403, "SignatureDoesNotMatch"))
     });
     remote_write::run(report, moto, user, &setup.role_arn, &session);
+    agent::run(report, moto, user, &setup.role_arn, s3);
 }
 
 fn run_moto_s3(report: &mut Report, moto: &Moto, user: &Credentials) {
@@ -1469,6 +1419,7 @@ fn run_moto_s3(report: &mut Report, moto: &Moto, user: &Credentials) {
             .and_then(|r| moto.client.send(r))
             .and_then(|r| expect_error(&r, 403, "SignatureDoesNotMatch"))
     });
+    chunked::run_moto(report, moto, &signer, &wrong, &bucket);
 }
 
 // ---------------------------------------------------------------------------
@@ -1508,7 +1459,7 @@ fn main() -> ExitCode {
         client: Client::new(),
         endpoint: moto_endpoint.trim_end_matches('/').to_owned(),
     };
-    run_moto(&mut report, &moto);
+    run_moto(&mut report, &moto, &s3);
     credentials::run(&mut report, &moto.endpoint);
 
     println!("{} passed, {} failed", report.passed, report.failed);
