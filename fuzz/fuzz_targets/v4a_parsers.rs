@@ -31,7 +31,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
 
     // The text as the rest of a SigV4a Authorization header, and as a
     // presigned query.
-    let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").unwrap();
+    let creds =
+        Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").unwrap();
     let now = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
     let auth = format!("AWS4-ECDSA-P256-SHA256 {text}");
     let headers: &[(&str, &[u8])] = &[

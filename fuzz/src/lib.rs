@@ -208,7 +208,12 @@ impl Control {
 
     /// A region the verifying server serves, or none (any region).
     pub fn served_region(&self) -> Option<&'static str> {
-        (!self.bit(2, 0)).then(|| pick(&["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"], self.0[2] >> 1))
+        (!self.bit(2, 0)).then(|| {
+            pick(
+                &["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"],
+                self.0[2] >> 1,
+            )
+        })
     }
 }
 
@@ -408,9 +413,11 @@ pub mod chunked {
     /// The chunk signer of every fuzzed body (the AWS documentation's
     /// example credentials, us-east-1, s3).
     pub fn chunk_signer() -> ChunkSigner {
-        let creds =
-            Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-                .unwrap();
+        let creds = Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .unwrap();
         let signer = Signer::new(creds, "us-east-1", "s3").unwrap();
         signer.chunk_signer(&AmzDate::parse(DATE).unwrap())
     }
