@@ -24,11 +24,7 @@ pub fn decode_all(data: &[u8]) {
                 let headers: Vec<Header<'_>> = message.headers().collect();
                 let mut again = Vec::new();
                 encode(&headers, message.payload(), &mut again).unwrap();
-                assert_eq!(
-                    again,
-                    message.as_bytes(),
-                    "a decoded message encodes differently"
-                );
+                assert_eq!(again, message.as_bytes(), "a decoded message encodes differently");
                 assert_eq!(Message::decode_exact(message.as_bytes()), Ok(message));
                 let _ = format!("{message:?}");
                 rest = &rest[len..];
@@ -103,10 +99,7 @@ pub fn verify_stream(data: &[u8]) {
     let mut stream = EventSigner::new(&signer, &seed);
     let mut envelopes = Vec::new();
     for (i, chunk) in text.chunks(size).take(8).enumerate() {
-        let headers = [Header::new(
-            ":event-type",
-            HeaderValue::String("AudioEvent"),
-        )];
+        let headers = [Header::new(":event-type", HeaderValue::String("AudioEvent"))];
         let mut envelope = Vec::new();
         stream
             .sign_parts_into(&headers, chunk, at(i), &mut envelope)

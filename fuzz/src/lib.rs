@@ -413,11 +413,9 @@ pub mod chunked {
     /// The chunk signer of every fuzzed body (the AWS documentation's
     /// example credentials, us-east-1, s3).
     pub fn chunk_signer() -> ChunkSigner {
-        let creds = Credentials::new(
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        )
-        .unwrap();
+        let creds =
+            Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+                .unwrap();
         let signer = Signer::new(creds, "us-east-1", "s3").unwrap();
         signer.chunk_signer(&AmzDate::parse(DATE).unwrap())
     }
