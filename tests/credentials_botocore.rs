@@ -100,7 +100,7 @@ fn default_chain_matches_botocore() {
         let profile = config["profile"].as_str();
         let expected = &config["botocore"];
 
-        let chain = DefaultChain::new(&env, profile);
+        let chain = DefaultChain::new(env, profile);
         // Region.
         match (&chain, expected.get("region"), expected.get("region_error")) {
             (Ok(c), Some(region), None) => {

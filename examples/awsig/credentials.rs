@@ -65,8 +65,7 @@ pub fn resolve_default(profile: Option<&str>) -> Result<(Credentials, Option<Str
 
 /// Runs the chain to the end with a blocking HTTP client.
 pub fn resolve(profile: Option<&str>) -> Result<Resolved, String> {
-    let env = SystemEnvironment;
-    let mut chain = DefaultChain::new(&env, profile).map_err(|e| e.to_string())?;
+    let mut chain = DefaultChain::new(SystemEnvironment, profile).map_err(|e| e.to_string())?;
     // Bounded: each flow takes a handful of requests.
     for _ in 0..32 {
         let now = SystemTime::now();

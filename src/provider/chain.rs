@@ -36,6 +36,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use zeroize::Zeroizing;
@@ -212,8 +213,12 @@ const STAGES: [&str; 8] = [
 ];
 
 /// The default chain. See the [module documentation](self).
-pub struct DefaultChain<'e> {
-    env: &'e dyn Environment,
+///
+/// It owns its [`Environment`] (behind an `Arc`), so it is
+/// `Send + Sync + 'static`: a task or thread may hold it while a request is
+/// in flight.
+pub struct DefaultChain {
+    env: Arc<dyn Environment>,
     profiles: ProfileSet,
     profile: String,
     explicit_profile: bool,
@@ -226,7 +231,7 @@ pub struct DefaultChain<'e> {
     over: bool,
 }
 
-impl fmt::Debug for DefaultChain<'_> {
+impl fmt::Debug for DefaultChain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DefaultChain")
             .field("profile", &self.profile)
@@ -237,31 +242,56 @@ impl fmt::Debug for DefaultChain<'_> {
     }
 }
 
-impl<'e> DefaultChain<'e> {
+impl DefaultChain {
     /// Reads the shared files through `env` and prepares the chain.
     /// `profile` is an explicit choice (it disables the environment source).
-    pub fn new(env: &'e dyn Environment, profile: Option<&str>) -> Result<Self, ProviderError> {
-        let profiles = ProfileSet::load(env)?;
-        Self::with_profiles(env, profiles, profile)
+    ///
+    /// The chain keeps `env`; pass an `Arc<E>` to share one environment
+    /// between several chains.
+    ///
+    /// # Errors
+    ///
+    /// A shared file that cannot be read or parsed, a selected profile that
+    /// exists in neither file, or an invalid STS endpoint variable.
+    pub fn new<E: Environment + 'static>(
+        env: E,
+        profile: Option<&str>,
+    ) -> Result<Self, ProviderError> {
+        let env: Arc<dyn Environment> = Arc::new(env);
+        let profiles = ProfileSet::load(&*env)?;
+        Self::build(env, profiles, profile)
     }
 
     /// As [`DefaultChain::new`] with profiles already parsed.
-    pub fn with_profiles(
-        env: &'e dyn Environment,
+    ///
+    /// # Errors
+    ///
+    /// A selected profile that exists in neither file, or an invalid STS
+    /// endpoint variable.
+    pub fn with_profiles<E: Environment + 'static>(
+        env: E,
         profiles: ProfileSet,
         profile: Option<&str>,
     ) -> Result<Self, ProviderError> {
-        let name = selected_profile(env, profile);
+        Self::build(Arc::new(env), profiles, profile)
+    }
+
+    fn build(
+        env: Arc<dyn Environment>,
+        profiles: ProfileSet,
+        profile: Option<&str>,
+    ) -> Result<Self, ProviderError> {
+        let name = selected_profile(&*env, profile);
         if name != "default" && profiles.get(&name).is_none() {
             return Err(ProviderError::ProfileNotFound { profile: name });
         }
-        let region = env::region_from_env(env).or_else(|| {
+        let region = env::region_from_env(&*env).or_else(|| {
             profiles
                 .get(&name)
                 .and_then(|p| p.get("region"))
                 .map(str::to_owned)
         });
-        let sts = StsEndpoint::from_env(env, region.as_deref())?;
+        let sts = StsEndpoint::from_env(&*env, region.as_deref())?;
         Ok(Self {
             env,
             profiles,
@@ -419,7 +449,7 @@ impl<'e> DefaultChain<'e> {
                 if self.explicit_profile {
                     return Ok(None);
                 }
-                Ok(env::credentials_from_env(self.env)?.map(|c| ready(Source::Environment, c)))
+                Ok(env::credentials_from_env(&*self.env)?.map(|c| ready(Source::Environment, c)))
             }
             "assume-role" => match self.profile_data() {
                 Some(p) if has_role(p) => {
@@ -472,13 +502,13 @@ impl<'e> DefaultChain<'e> {
                         c,
                     )
                 })),
-            "container" => Ok(ContainerConfig::from_env(self.env)?.map(|cfg| Active {
+            "container" => Ok(ContainerConfig::from_env(&*self.env)?.map(|cfg| Active {
                 source: Source::Container,
                 work: Work::Flow(Flow::Container(ContainerFlow::new(cfg))),
                 roles: Vec::new(),
                 optional: false,
             })),
-            "instance-metadata" => Ok(ImdsConfig::from_env(self.env, self.profile_data())?.map(
+            "instance-metadata" => Ok(ImdsConfig::from_env(&*self.env, self.profile_data())?.map(
                 |cfg| Active {
                     source: Source::InstanceMetadata,
                     work: Work::Flow(Flow::Imds(ImdsFlow::new(cfg))),
@@ -555,7 +585,7 @@ impl<'e> DefaultChain<'e> {
         })?;
         let session_name = get("AWS_ROLE_SESSION_NAME", "role_session_name")
             .unwrap_or_else(|| default_session_name(now));
-        let path = expand_home(self.env, &token_file);
+        let path = expand_home(&*self.env, &token_file);
         let token = self.read_token(&path)?;
         let duration = profile
             .and_then(|p| p.get("duration_seconds"))
@@ -698,13 +728,13 @@ impl<'e> DefaultChain<'e> {
             message: format!("no credentials found in credential_source {source}"),
         };
         match source {
-            "Environment" => env::credentials_from_env(self.env)?
+            "Environment" => env::credentials_from_env(&*self.env)?
                 .map(Work::Ready)
                 .ok_or_else(missing),
-            "EcsContainer" => ContainerConfig::from_env(self.env)?
+            "EcsContainer" => ContainerConfig::from_env(&*self.env)?
                 .map(|c| Work::Flow(Flow::Container(ContainerFlow::new(c))))
                 .ok_or_else(missing),
-            "Ec2InstanceMetadata" => ImdsConfig::from_env(self.env, self.profiles.get(name))?
+            "Ec2InstanceMetadata" => ImdsConfig::from_env(&*self.env, self.profiles.get(name))?
                 .map(|c| Work::Flow(Flow::Imds(ImdsFlow::new(c))))
                 .ok_or_else(missing),
             other => Err(ProviderError::InvalidConfig {
@@ -742,7 +772,7 @@ mod tests {
         FakeEnv::with(&all)
     }
 
-    fn done(chain: &mut DefaultChain<'_>) -> Resolved {
+    fn done(chain: &mut DefaultChain) -> Resolved {
         match chain.poll(NOW).unwrap() {
             ChainStep::Done(r) => r,
             ChainStep::Send(r) => panic!("unexpected request {r:?}"),
@@ -760,6 +790,32 @@ mod tests {
     }
 
     #[test]
+    fn the_chain_moves_between_threads_mid_flow() {
+        fn send_sync_static<T: Send + Sync + 'static>() {}
+        send_sync_static::<DefaultChain>();
+        send_sync_static::<ChainStep>();
+        let env = base(&[
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "/token"),
+            ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/irsa"),
+        ])
+        .file("/token", "tok");
+        let mut chain = DefaultChain::new(env, None).unwrap();
+        let ChainStep::Send(_) = chain.poll(NOW).unwrap() else {
+            panic!("expected a request")
+        };
+        // The chain, waiting for its answer, goes to another thread.
+        let resolved = std::thread::spawn(move || {
+            chain
+                .handle_response(&xml_creds("AssumeRoleWithWebIdentity", "ASIATHREAD"), NOW)
+                .unwrap();
+            done(&mut chain)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(resolved.credentials.access_key_id(), "ASIATHREAD");
+    }
+
+    #[test]
     fn environment_wins_and_reports_region() {
         let env = base(&[
             ("AWS_ACCESS_KEY_ID", "AKIDENV"),
@@ -770,7 +826,7 @@ mod tests {
             "/creds",
             "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n",
         );
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         let r = done(&mut chain);
         assert!(matches!(
             chain.poll(NOW),
@@ -786,7 +842,7 @@ mod tests {
         let env = base(&[("AWS_ACCESS_KEY_ID", "AKIDENV"), ("AWS_SECRET_ACCESS_KEY", "s")])
             .file("/creds", "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s\naws_session_token = tok\n")
             .file("/cfg", "[profile dev]\nregion = eu-north-1\n");
-        let mut chain = DefaultChain::new(&env, Some("dev")).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), Some("dev")).unwrap();
         let r = done(&mut chain);
         assert_eq!(
             r.source,
@@ -802,13 +858,13 @@ mod tests {
     fn missing_profile_is_an_error_but_default_may_be_missing() {
         let env = base(&[("AWS_PROFILE", "nope")]);
         assert_eq!(
-            DefaultChain::new(&env, None).unwrap_err(),
+            DefaultChain::new(env.clone(), None).unwrap_err(),
             ProviderError::ProfileNotFound {
                 profile: "nope".into()
             }
         );
         let env = base(&[]);
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         assert!(matches!(
             chain.poll(NOW),
             Err(ProviderError::NoCredentials { .. })
@@ -823,7 +879,7 @@ mod tests {
                 "/cfg",
                 "[profile mid]\nrole_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = mid\nexternal_id = xyz\nrole_session_name = me\nregion = us-west-2\n",
             );
-        let mut chain = DefaultChain::new(&env, Some("top")).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), Some("top")).unwrap();
         let ChainStep::Send(first) = chain.poll(NOW).unwrap() else {
             panic!()
         };
@@ -897,7 +953,7 @@ mod tests {
         ];
         for (cfg, needle) in cases {
             let env = base(&[]).file("/cfg", cfg);
-            let mut chain = DefaultChain::new(&env, Some("a")).unwrap();
+            let mut chain = DefaultChain::new(env.clone(), Some("a")).unwrap();
             let err = chain.poll(NOW).unwrap_err().to_string();
             assert!(err.contains(needle), "{cfg:?}: {err}");
         }
@@ -909,7 +965,7 @@ mod tests {
             "/cfg",
             "[profile a]\nrole_arn = r\nsource_profile = a\naws_access_key_id = AKIDSELF\naws_secret_access_key = s\n",
         );
-        let mut chain = DefaultChain::new(&env, Some("a")).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), Some("a")).unwrap();
         let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
             panic!()
         };
@@ -929,7 +985,7 @@ mod tests {
             ("AWS_ROLE_SESSION_NAME", "pod"),
         ])
         .file("/token", "eyJtoken\n");
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
             panic!()
         };
@@ -948,7 +1004,7 @@ mod tests {
         assert_eq!(done(&mut chain).credentials.access_key_id(), "ASIAWEB");
 
         let env = base(&[("AWS_WEB_IDENTITY_TOKEN_FILE", "/token")]).file("/token", "t");
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         assert!(matches!(
             chain.poll(NOW),
             Err(ProviderError::InvalidConfig { .. })
@@ -957,7 +1013,7 @@ mod tests {
             ("AWS_WEB_IDENTITY_TOKEN_FILE", "/missing"),
             ("AWS_ROLE_ARN", "r"),
         ]);
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         assert!(matches!(chain.poll(NOW), Err(ProviderError::Io { .. })));
     }
 
@@ -965,7 +1021,7 @@ mod tests {
     fn web_identity_from_profile_and_env_overrides_per_key() {
         let cfg = "[default]\nweb_identity_token_file = /ptoken\nrole_arn = arn:aws:iam::123456789012:role/fromprofile\nrole_session_name = psession\n";
         let env = base(&[]).file("/cfg", cfg).file("/ptoken", "profiletoken");
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
             panic!()
         };
@@ -980,7 +1036,7 @@ mod tests {
         let env = base(&[("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/fromenv")])
             .file("/cfg", cfg)
             .file("/ptoken", "profiletoken");
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
             panic!()
         };
@@ -994,7 +1050,7 @@ mod tests {
     #[test]
     fn the_chain_is_over_after_an_error() {
         let env = base(&[("AWS_ACCESS_KEY_ID", "AKID")]);
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         assert!(matches!(
             chain.poll(NOW),
             Err(ProviderError::PartialCredentials { .. })
@@ -1012,7 +1068,7 @@ mod tests {
             vec!["tool".into(), "--json".into()],
             Ok(br#"{"Version":1,"AccessKeyId":"AKIDPROC","SecretAccessKey":"s"}"#.to_vec()),
         );
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         let r = done(&mut chain);
         assert_eq!(
             (r.source.name(), r.credentials.access_key_id()),
@@ -1022,7 +1078,7 @@ mod tests {
             "/creds".into(),
             b"[default]\naws_access_key_id = AKIDCREDS\naws_secret_access_key = s\n".to_vec(),
         );
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         assert_eq!(done(&mut chain).source.name(), "credentials-file");
         env.processes.clear();
         env.files.insert(
@@ -1030,7 +1086,7 @@ mod tests {
             b"[default]\naws_access_key_id = AKIDCFG\naws_secret_access_key = s\n".to_vec(),
         );
         env.files.remove(Path::new("/creds"));
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         assert_eq!(
             done(&mut chain).source,
             Source::ConfigFile {
@@ -1042,7 +1098,7 @@ mod tests {
     #[test]
     fn partial_profile_keys_name_the_missing_key() {
         let env = base(&[]).file("/creds", "[default]\naws_access_key_id = AKID\n");
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         let err = chain.poll(NOW).unwrap_err();
         assert!(err.to_string().contains("aws_secret_access_key"), "{err}");
     }
@@ -1050,7 +1106,7 @@ mod tests {
     #[test]
     fn container_then_instance_metadata() {
         let env = base(&[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/creds-path")]);
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
             panic!()
         };
@@ -1062,7 +1118,7 @@ mod tests {
             ("AWS_CONFIG_FILE", "/cfg"),
             ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
         ]);
-        let mut chain = DefaultChain::new(&env, None).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
             panic!()
         };
@@ -1080,7 +1136,7 @@ mod tests {
     fn credential_source_environment() {
         let env = base(&[("AWS_ACCESS_KEY_ID", "AKIDENV"), ("AWS_SECRET_ACCESS_KEY", "s")])
             .file("/cfg", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment\n");
-        let mut chain = DefaultChain::new(&env, Some("r")).unwrap();
+        let mut chain = DefaultChain::new(env.clone(), Some("r")).unwrap();
         let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
             panic!()
         };

@@ -98,7 +98,7 @@ pub(crate) mod tests {
     use super::*;
 
     /// Variables and files from maps; processes answer from a map too.
-    #[derive(Default)]
+    #[derive(Clone, Default)]
     pub(crate) struct FakeEnv {
         pub(crate) vars: BTreeMap<String, String>,
         pub(crate) files: BTreeMap<PathBuf, Vec<u8>>,

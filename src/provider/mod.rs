@@ -49,7 +49,7 @@
 //!     ("AWS_CONFIG_FILE".to_owned(), "/nonexistent/config".to_owned()),
 //!     ("AWS_SHARED_CREDENTIALS_FILE".to_owned(), "/nonexistent/credentials".to_owned()),
 //! ]));
-//! let mut chain = DefaultChain::new(&env, None)?;
+//! let mut chain = DefaultChain::new(env, None)?;
 //! match chain.poll(SystemTime::now())? {
 //!     ChainStep::Done(resolved) => {
 //!         assert_eq!(resolved.source.name(), "environment");
@@ -216,8 +216,10 @@ pub enum ProviderError {
 /// `credential_process`.
 ///
 /// [`SystemEnvironment`] does the real thing; implement it to read from
-/// elsewhere (tests, sandboxes).
-pub trait Environment {
+/// elsewhere (tests, sandboxes). It is `Send + Sync` so that a
+/// [`DefaultChain`] owning one can move between threads and tasks; share
+/// one environment between several chains with an `Arc`.
+pub trait Environment: Send + Sync {
     /// The value of an environment variable, `None` when unset.
     fn var(&self, name: &str) -> Option<String>;
     /// The contents of a file.
@@ -231,6 +233,21 @@ pub trait Environment {
         non_empty(self.var("HOME"))
             .or_else(|| non_empty(self.var("USERPROFILE")))
             .map(PathBuf::from)
+    }
+}
+
+impl<E: Environment + ?Sized> Environment for std::sync::Arc<E> {
+    fn var(&self, name: &str) -> Option<String> {
+        (**self).var(name)
+    }
+    fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        (**self).read_file(path)
+    }
+    fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError> {
+        (**self).run_process(argv)
+    }
+    fn home_dir(&self) -> Option<PathBuf> {
+        (**self).home_dir()
     }
 }
 
