@@ -136,12 +136,27 @@ pub struct Resolved {
 }
 
 /// What to do next.
-#[derive(Debug)]
+///
+/// `Debug` shows the request through [`RedactedRequest`](super::RedactedRequest):
+/// its body (which may hold a web identity or refresh token) and secret
+/// headers never appear.
 pub enum ChainStep {
     /// Send this request, then call [`DefaultChain::handle_response`].
     Send(http::Request<Vec<u8>>),
     /// Finished.
     Done(Resolved),
+}
+
+impl fmt::Debug for ChainStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChainStep::Send(request) => f
+                .debug_tuple("Send")
+                .field(&super::RedactedRequest(request))
+                .finish(),
+            ChainStep::Done(resolved) => f.debug_tuple("Done").field(resolved).finish(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -537,10 +552,12 @@ impl DefaultChain {
                     present: "aws_access_key_id".to_owned(),
                     missing: "aws_secret_access_key".to_owned(),
                 })?;
-        let token = p
-            .get("aws_security_token")
-            .or_else(|| p.get("aws_session_token"));
-        Ok(Some(Credentials::build(key, secret, token, None)?))
+        Ok(Some(Credentials::build(
+            key,
+            secret,
+            profile_token(p),
+            None,
+        )?))
     }
 
     fn process(&self, name: &str) -> Result<Option<Credentials>, ProviderError> {
@@ -743,6 +760,17 @@ impl DefaultChain {
             }),
         }
     }
+}
+
+/// A profile's session token: the first of `aws_security_token` and
+/// `aws_session_token` that is present, as botocore reads it; an empty value
+/// means no token (botocore and the AWS CLI then sign without one, as for an
+/// empty `AWS_SESSION_TOKEN`).
+pub(crate) fn profile_token(p: &Profile) -> Option<&str> {
+    super::token_text(
+        p.get("aws_security_token")
+            .or_else(|| p.get("aws_session_token")),
+    )
 }
 
 fn has_static(p: &Profile) -> bool {

@@ -268,7 +268,7 @@ pub fn parse_container_credentials(body: &[u8]) -> Result<Credentials, ProviderE
     let map = json::object(body, S)?;
     let key = json::req_str(&map, "AccessKeyId", S)?;
     let secret = json::req_str(&map, "SecretAccessKey", S)?;
-    let token = json::opt_str(&map, "Token", S)?.filter(|t| !t.is_empty());
+    let token = super::token_text(json::opt_str(&map, "Token", S)?);
     let expiry = match json::opt_str(&map, "Expiration", S)? {
         None => None,
         Some(t) => Some(

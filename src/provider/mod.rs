@@ -268,9 +268,20 @@ impl Environment for SystemEnvironment {
 }
 
 /// Environment variables from a map; files and processes are real.
-#[derive(Debug, Clone, Default)]
+///
+/// `Debug` shows the variables' names, never their values (the map may hold
+/// `AWS_SECRET_ACCESS_KEY`).
+#[derive(Clone, Default)]
 pub struct VarsEnvironment {
     vars: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for VarsEnvironment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VarsEnvironment")
+            .field("vars", &self.vars.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl VarsEnvironment {
@@ -292,9 +303,90 @@ impl Environment for VarsEnvironment {
     }
 }
 
-/// Treats an empty value as unset, as the AWS CLI does.
+/// Header names whose values are secrets in the requests and responses of
+/// the flows: signatures, session tokens, IMDS tokens, bearer tokens and
+/// proofs of possession.
+const SECRET_HEADERS: [&str; 6] = [
+    "authorization",
+    "x-amz-security-token",
+    "x-aws-ec2-metadata-token",
+    "x-amz-sso_bearer_token",
+    "dpop",
+    "cookie",
+];
+
+fn debug_headers(headers: &http::HeaderMap) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let shown = if value.is_sensitive() || SECRET_HEADERS.contains(&name.as_str()) {
+                "** redacted **"
+            } else {
+                value.to_str().unwrap_or("(not UTF-8)")
+            };
+            (name.as_str(), shown)
+        })
+        .collect()
+}
+
+/// A `Debug` view of a flow's request: method, URI and headers, with the
+/// values of secret headers masked and the body shown as its length only.
+///
+/// The bodies of credential requests hold secrets (a web identity token, a
+/// refresh token), so they never appear; [`chain::ChainStep`]'s `Debug`
+/// prints its request through this view.
+pub struct RedactedRequest<'a, B>(pub &'a http::Request<B>);
+
+impl<B: AsRef<[u8]>> std::fmt::Debug for RedactedRequest<'_, B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", self.0.method())
+            .field("uri", self.0.uri())
+            .field("headers", &debug_headers(self.0.headers()))
+            .field(
+                "body",
+                &format_args!("<{} bytes redacted>", self.0.body().as_ref().len()),
+            )
+            .finish()
+    }
+}
+
+/// A `Debug` view of a response to a flow: status and headers, with the
+/// values of secret headers masked and the body (which holds credentials or
+/// tokens) shown as its length only.
+pub struct RedactedResponse<'a, B>(pub &'a http::Response<B>);
+
+impl<B: AsRef<[u8]>> std::fmt::Debug for RedactedResponse<'_, B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.0.status())
+            .field("headers", &debug_headers(self.0.headers()))
+            .field(
+                "body",
+                &format_args!("<{} bytes redacted>", self.0.body().as_ref().len()),
+            )
+            .finish()
+    }
+}
+
+/// Treats an empty or blank value as unset, as the AWS CLI does for empty
+/// values and the AWS SDKs for blank ones; a set value loses the
+/// whitespace around it.
 pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.is_empty())
+    let value = value?;
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        None
+    } else if trimmed.len() == value.len() {
+        Some(value)
+    } else {
+        Some(trimmed.to_owned())
+    }
+}
+
+/// A token read from a document or a file: `None` when empty or blank.
+pub(crate) fn token_text(token: Option<&str>) -> Option<&str> {
+    token.map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// Parses an RFC 3339 time (`2015-08-30T12:36:00Z`, fractions and offsets allowed).

@@ -117,7 +117,7 @@ pub fn parse_process_output(stdout: &[u8]) -> Result<Credentials, ProviderError>
     }
     let key = json::req_str(&map, "AccessKeyId", S)?;
     let secret = json::req_str(&map, "SecretAccessKey", S)?;
-    let token = json::opt_str(&map, "SessionToken", S)?.filter(|t| !t.is_empty());
+    let token = super::token_text(json::opt_str(&map, "SessionToken", S)?);
     let expiry = match json::opt_str(&map, "Expiration", S)? {
         None => None,
         Some(t) => Some(
