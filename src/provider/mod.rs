@@ -226,7 +226,26 @@ pub trait Environment: Send + Sync {
     fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>>;
     /// Runs a `credential_process` command (already split into program and
     /// arguments) and returns its standard output.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::Process`] when the command cannot run or fails.
     fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError>;
+
+    /// Replaces a file's contents: the SSO and `aws login` token caches,
+    /// after a refresh. The default refuses (`Unsupported`); the chain then
+    /// keeps the refreshed credentials and leaves the cache as it was.
+    ///
+    /// # Errors
+    ///
+    /// The system's error when the file cannot be written.
+    fn write_file(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+        let _ = (path, contents);
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "this environment does not write files",
+        ))
+    }
 
     /// The home directory, for `~/.aws/...`: `HOME`, then `USERPROFILE`.
     fn home_dir(&self) -> Option<PathBuf> {
@@ -249,6 +268,9 @@ impl<E: Environment + ?Sized> Environment for std::sync::Arc<E> {
     fn home_dir(&self) -> Option<PathBuf> {
         (**self).home_dir()
     }
+    fn write_file(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+        (**self).write_file(path, contents)
+    }
 }
 
 /// The process's real environment, file system and processes.
@@ -264,6 +286,9 @@ impl Environment for SystemEnvironment {
     }
     fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError> {
         process::run(argv)
+    }
+    fn write_file(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+        write_private_file(path, contents)
     }
 }
 
@@ -301,6 +326,38 @@ impl Environment for VarsEnvironment {
     fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError> {
         process::run(argv)
     }
+    fn write_file(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+        write_private_file(path, contents)
+    }
+}
+
+/// Writes a file readable by its owner only (on Unix), through a temporary
+/// file in the same directory renamed over the old one, so a reader never
+/// sees half a file. Creates the directory if needed.
+fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = options
+        .open(&temp)
+        .and_then(|mut f| f.write_all(contents).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
 /// Header names whose values are secrets in the requests and responses of
