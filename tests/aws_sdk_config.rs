@@ -160,3 +160,100 @@ mod file_location {
         outcome.finish(9);
     }
 }
+
+mod ecs {
+    use awsig::provider::ProviderError;
+    use awsig::provider::container::ContainerConfig;
+
+    use super::*;
+    use crate::sdk::MapEnv;
+
+    fn run_case(case: &Value) -> Result<(), String> {
+        let env = MapEnv::from_json(&case["env"]);
+        let got = ContainerConfig::from_env(&env);
+        let result = &case["result"];
+        match (result.get("Ok"), result["ErrorContains"].as_str(), got) {
+            (Some(uri), _, Ok(Some(config)))
+                if config.uri().to_string() == uri.as_str().unwrap() =>
+            {
+                Ok(())
+            }
+            // Nothing set: the provider is off, which awsig reports as no
+            // configuration rather than an error.
+            (None, Some(text), Ok(None)) if text.contains("No environment variables were set") => {
+                Ok(())
+            }
+            (None, Some(text), Err(ProviderError::InvalidEndpoint { message, .. }))
+                if text.contains("did not specify a host") && message.contains("no host") =>
+            {
+                Ok(())
+            }
+            (_, _, got) => Err(format!("expected {result}, got {got:?}")),
+        }
+    }
+
+    #[test]
+    fn ecs_tests() {
+        let file = "aws-config/ecs-tests.json";
+        let doc = read_json(&root().join(file));
+        let cases = doc["tests"].as_array().unwrap();
+        let mut outcome = Outcome::new(file, cases.len());
+        for case in cases {
+            outcome.record(case["docs"].as_str().unwrap(), run_case(case));
+        }
+        outcome.finish(11);
+    }
+}
+
+mod imds_config {
+    use awsig::provider::ProviderError;
+    use awsig::provider::imds::{EndpointMode, ImdsConfig, ImdsOverrides};
+    use awsig::provider::profile::{ProfileSet, selected_profile};
+
+    use super::*;
+    use crate::sdk::MapEnv;
+
+    fn run_case(case: &Value) -> Result<(), String> {
+        let mut env = MapEnv::from_json(&case["env"]);
+        if let Some(files) = case["fs"].as_object() {
+            for (path, text) in files {
+                env.files
+                    .insert(path.into(), text.as_str().unwrap().as_bytes().to_vec());
+            }
+        }
+        let profiles = ProfileSet::load(&env).map_err(|e| e.to_string())?;
+        let profile = profiles.get(&selected_profile(&env, None));
+        let overrides = ImdsOverrides {
+            endpoint: case["endpoint_override"].as_str().map(str::to_owned),
+            mode: case["mode_override"]
+                .as_str()
+                .map(|m| EndpointMode::parse(m).unwrap()),
+        };
+        let got = ImdsConfig::resolve(&env, profile, &overrides);
+        let result = &case["result"];
+        match (result["Ok"].as_str(), result["Err"].as_str(), got) {
+            (Some(uri), None, Ok(Some(config))) if config.token_uri() == uri => Ok(()),
+            (None, Some(text), Err(ProviderError::InvalidEnvVar { message, .. }))
+                if text.contains("is not a valid endpoint mode") && message.contains(text) =>
+            {
+                Ok(())
+            }
+            (None, Some("invalid uri character"), Err(ProviderError::InvalidEndpoint { .. })) => {
+                Ok(())
+            }
+            (_, _, got) => Err(format!("expected {result}, got {got:?}")),
+        }
+    }
+
+    #[test]
+    fn imds_endpoint_tests() {
+        let file = "aws-config/imds-config/imds-endpoint-tests.json";
+        let doc = read_json(&root().join(file));
+        let cases = doc["tests"].as_array().unwrap();
+        let mut outcome = Outcome::new(file, cases.len());
+        for case in cases {
+            outcome.record(case["docs"].as_str().unwrap(), run_case(case));
+        }
+        outcome.finish(14);
+    }
+}

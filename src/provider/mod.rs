@@ -82,12 +82,18 @@ pub use chain::{ChainStep, DefaultChain, Resolved, Source};
 
 /// What a flow reports after handling a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Progress {
+pub enum Progress<T = crate::Credentials> {
     /// Call `poll_request` again and send the request it returns.
     Continue,
-    /// The flow is over: here are the credentials.
-    Done(crate::Credentials),
+    /// The flow is over: here is its result (credentials, for most flows).
+    Done(T),
 }
+
+/// How many times a flow sends one request when the service answers with
+/// a transient error (a 5xx status, or throttling), as the AWS SDKs' standard
+/// retry mode does. The caller may wait between attempts; the flows keep no
+/// clock of their own.
+pub const MAX_ATTEMPTS: u32 = 3;
 
 /// Everything that can go wrong while finding credentials.
 ///
