@@ -174,7 +174,7 @@ mod ecs {
         let result = &case["result"];
         match (result.get("Ok"), result["ErrorContains"].as_str(), got) {
             (Some(uri), _, Ok(Some(config)))
-                if config.uri().to_string() == uri.as_str().unwrap() =>
+                if *config.uri() == uri.as_str().unwrap() =>
             {
                 Ok(())
             }
