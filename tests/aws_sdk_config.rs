@@ -173,11 +173,7 @@ mod ecs {
         let got = ContainerConfig::from_env(&env);
         let result = &case["result"];
         match (result.get("Ok"), result["ErrorContains"].as_str(), got) {
-            (Some(uri), _, Ok(Some(config)))
-                if *config.uri() == uri.as_str().unwrap() =>
-            {
-                Ok(())
-            }
+            (Some(uri), _, Ok(Some(config))) if *config.uri() == uri.as_str().unwrap() => Ok(()),
             // Nothing set: the provider is off, which awsig reports as no
             // configuration rather than an error.
             (None, Some(text), Ok(None)) if text.contains("No environment variables were set") => {

@@ -68,10 +68,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub mod cache;
 pub mod chain;
 pub mod container;
+pub mod endpoint;
 pub mod env;
 pub mod imds;
 pub mod process;
 pub mod profile;
+pub mod sso;
 pub mod sts;
 
 mod json;
@@ -87,6 +89,26 @@ pub enum Progress<T = crate::Credentials> {
     Continue,
     /// The flow is over: here is its result (credentials, for most flows).
     Done(T),
+}
+
+/// What a flow that may finish without a request asks for next (the SSO
+/// token, `aws login`): send a request, or take the result.
+#[allow(clippy::large_enum_variant)] // Moved once per step; a box would cost an allocation.
+pub enum FlowStep<T = crate::Credentials> {
+    /// Send this request, then hand the answer to the flow's
+    /// `handle_response`.
+    Send(http::Request<Vec<u8>>),
+    /// The flow is over: here is its result.
+    Done(T),
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for FlowStep<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FlowStep::Send(r) => f.debug_tuple("Send").field(&RedactedRequest(r)).finish(),
+            FlowStep::Done(t) => f.debug_tuple("Done").field(t).finish(),
+        }
+    }
 }
 
 /// How many times a flow sends one request when the service answers with
@@ -209,6 +231,37 @@ pub enum ProviderError {
     NoCredentials {
         /// The sources tried, in order.
         tried: Vec<String>,
+    },
+    /// A cached token has expired and cannot be refreshed.
+    #[error("{token} has expired: {hint}")]
+    TokenExpired {
+        /// Which token (for example "the SSO token of session corp").
+        token: String,
+        /// What to do (for example "run `aws sso login`").
+        hint: &'static str,
+    },
+    /// A profile asked for (or used as a role's source) holds no
+    /// credentials.
+    #[error("the profile {profile:?} holds no credentials")]
+    ProfileHasNoCredentials {
+        /// The profile's name.
+        profile: String,
+    },
+    /// A role's `credential_source` found no credentials.
+    #[error("profile {profile:?}: no credentials found in credential_source {source_name}")]
+    EmptyCredentialSource {
+        /// The profile with the role.
+        profile: String,
+        /// `Environment`, `Ec2InstanceMetadata` or `EcsContainer`.
+        source_name: String,
+    },
+    /// The configuration needs a part of awsig that this build leaves out.
+    #[error("{what} needs awsig's `{feature}` feature, which this build leaves out")]
+    FeatureDisabled {
+        /// What was asked for.
+        what: &'static str,
+        /// The cargo feature.
+        feature: &'static str,
     },
     /// `poll_request` or `handle_response` was called when the flow did not expect it.
     #[error("the flow is not waiting for this call: {0}")]
@@ -454,11 +507,40 @@ pub(crate) fn token_text(token: Option<&str>) -> Option<&str> {
 
 /// Parses an RFC 3339 time (`2015-08-30T12:36:00Z`, fractions and offsets allowed).
 pub(crate) fn parse_time(text: &str) -> Option<SystemTime> {
+    let text = text.trim();
+    // Some AWS CLI versions wrote token expiries as `...T12:36:00UTC`.
+    let fixed;
+    let text = match text.strip_suffix("UTC") {
+        Some(rest) => {
+            fixed = format!("{rest}Z");
+            fixed.as_str()
+        }
+        None => text,
+    };
     let t =
-        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
-            .ok()?;
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
     let secs = u64::try_from(t.unix_timestamp()).ok()?;
     UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+/// Formats a time as `2015-08-30T12:36:00Z` (UTC, whole seconds), the form
+/// the token caches use.
+pub(crate) fn format_time(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    match time::OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(d) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            d.year(),
+            u8::from(d.month()),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        ),
+        Err(_) => "9999-12-31T23:59:59Z".to_owned(),
+    }
 }
 
 /// Cuts text for an error message to at most 512 bytes.
