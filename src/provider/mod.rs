@@ -71,6 +71,7 @@ pub mod container;
 pub mod endpoint;
 pub mod env;
 pub mod imds;
+pub mod login;
 pub mod process;
 pub mod profile;
 pub mod sso;
