@@ -278,7 +278,8 @@ pub fn parse_container_credentials(body: &[u8]) -> Result<Credentials, ProviderE
             })?,
         ),
     };
-    Ok(Credentials::build(key, secret, token, expiry)?)
+    let account = json::opt_str(&map, "AccountId", S)?;
+    Ok(Credentials::build(key, secret, token, expiry)?.with_account_id(account))
 }
 
 #[cfg(test)]

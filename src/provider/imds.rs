@@ -563,7 +563,8 @@ pub fn parse_imds_credentials(body: &[u8]) -> Result<Credentials, ProviderError>
     let expiration = json::req_str(&map, "Expiration", S)?;
     let expiry =
         super::parse_time(expiration).ok_or_else(|| bad("Expiration is not an RFC 3339 time"))?;
-    Ok(Credentials::build(key, secret, Some(token), Some(expiry))?)
+    let account = json::opt_str(&map, "AccountId", S)?;
+    Ok(Credentials::build(key, secret, Some(token), Some(expiry))?.with_account_id(account))
 }
 
 #[cfg(test)]

@@ -136,7 +136,7 @@ enum State {
 #[derive(Debug)]
 pub struct LoginFlow {
     cache: LoginCache,
-    token_url: String,
+    token_url: Option<String>,
     state: State,
     jti: Option<String>,
     cache_update: Option<Zeroizing<Vec<u8>>>,
@@ -145,11 +145,13 @@ pub struct LoginFlow {
 impl LoginFlow {
     /// A flow for a session's cache; `signin_url` is the Sign-In service
     /// ([`Endpoints::url`](super::endpoint::Endpoints::url) of
-    /// [`Service::Signin`](super::endpoint::Service::Signin)).
-    pub fn new(cache: LoginCache, signin_url: &str) -> Self {
+    /// [`Service::Signin`](super::endpoint::Service::Signin)), which a
+    /// refresh needs: without it (no region configured) a refresh is an
+    /// error.
+    pub fn new(cache: LoginCache, signin_url: Option<&str>) -> Self {
         Self {
             cache,
-            token_url: format!("{}/v1/token", signin_url.trim_end_matches('/')),
+            token_url: signin_url.map(|u| format!("{}/v1/token", u.trim_end_matches('/'))),
             state: State::Start,
             jti: None,
             cache_update: None,
@@ -192,6 +194,10 @@ impl LoginFlow {
     }
 
     fn refresh_request(&self, now: SystemTime) -> Result<http::Request<Vec<u8>>, ProviderError> {
+        let token_url = self.token_url.as_deref().ok_or_else(|| ProviderError::InvalidConfig {
+            profile: String::new(),
+            message: "refreshing an aws login session needs a region (AWS_REGION or the profile's region)".to_owned(),
+        })?;
         let body = serde_json::json!({
             "clientId": self.cache.client_id,
             "refreshToken": self.cache.refresh_token.as_str(),
@@ -199,18 +205,14 @@ impl LoginFlow {
         });
         let body = Zeroizing::new(serde_json::to_vec(&body).map_err(|e| bad(e.to_string()))?);
         let jti = self.jti.clone().unwrap_or_else(random_uuid);
-        let mut proof = http::HeaderValue::from_str(&dpop::proof(
-            &self.cache.dpop_key,
-            &self.token_url,
-            now,
-            &jti,
-        )?)
-        .map_err(|_| bad("the DPoP proof is not a header value".to_owned()))?;
+        let mut proof =
+            http::HeaderValue::from_str(&dpop::proof(&self.cache.dpop_key, token_url, now, &jti)?)
+                .map_err(|_| bad("the DPoP proof is not a header value".to_owned()))?;
         proof.set_sensitive(true);
         super::build_request(
             http::Request::builder()
                 .method(http::Method::POST)
-                .uri(&self.token_url)
+                .uri(token_url)
                 .header(http::header::CONTENT_TYPE, "application/json")
                 .header("dpop", proof),
             body.to_vec(),
@@ -481,7 +483,7 @@ mod tests {
         let now = parse_time("2025-11-19T00:00:00Z").unwrap();
         let mut flow = LoginFlow::new(
             cache("2025-11-19T01:00:00Z"),
-            "https://us-east-1.signin.aws.amazon.com",
+            Some("https://us-east-1.signin.aws.amazon.com"),
         );
         let FlowStep::Done(c) = flow.poll(now).unwrap() else {
             panic!("no request expected")
@@ -513,7 +515,7 @@ mod tests {
         let now = parse_time("2025-11-19T00:00:00Z").unwrap();
         let mut flow = LoginFlow::new(
             cache("2025-11-19T00:04:00Z"),
-            "https://us-east-1.signin.aws.amazon.com/",
+            Some("https://us-east-1.signin.aws.amazon.com/"),
         )
         .with_jti("f0e1d2c3-0000-4000-8000-000000000001");
         let FlowStep::Send(request) = flow.poll(now).unwrap() else {

@@ -72,6 +72,7 @@ pub mod endpoint;
 pub mod env;
 pub mod imds;
 pub mod login;
+pub mod plan;
 pub mod process;
 pub mod profile;
 pub mod sso;

@@ -127,7 +127,8 @@ pub fn parse_process_output(stdout: &[u8]) -> Result<Credentials, ProviderError>
             })?,
         ),
     };
-    Ok(Credentials::build(key, secret, token, expiry)?)
+    let account = json::opt_str(&map, "AccountId", S)?;
+    Ok(Credentials::build(key, secret, token, expiry)?.with_account_id(account))
 }
 
 /// Runs a command (program and arguments, no shell) and returns its

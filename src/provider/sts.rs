@@ -87,6 +87,36 @@ impl StsEndpoint {
         }
     }
 
+    /// The endpoint for `region` under `endpoints`' settings: a configured
+    /// URL (signed for `region`, else `us-east-1`), else the regional
+    /// endpoint (FIPS or dual-stack as asked), else, without a region, the
+    /// global `https://sts.amazonaws.com` signed for `us-east-1`.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::InvalidEndpoint`] for a configured URL that is not
+    /// an absolute http(s) URI.
+    pub fn resolve(
+        endpoints: &super::endpoint::Endpoints,
+        region: Option<&str>,
+    ) -> Result<Self, ProviderError> {
+        use super::endpoint::Service;
+        if let Some(url) = endpoints.configured(Service::Sts) {
+            return Self::custom(url, region.unwrap_or("us-east-1"));
+        }
+        match region {
+            Some(r) => Ok(Self {
+                uri: endpoints.url(Service::Sts, r),
+                region: r.to_owned(),
+            }),
+            None if endpoints.fips() || endpoints.dual_stack() => Ok(Self {
+                uri: endpoints.url(Service::Sts, "us-east-1"),
+                region: "us-east-1".to_owned(),
+            }),
+            None => Ok(Self::for_region(None)),
+        }
+    }
+
     /// The endpoint URI.
     pub fn uri(&self) -> &str {
         &self.uri
@@ -162,6 +192,7 @@ pub struct WebIdentityFlow {
     endpoint: StsEndpoint,
     config: WebIdentityConfig,
     done: bool,
+    attempts: u32,
 }
 
 impl WebIdentityFlow {
@@ -171,6 +202,7 @@ impl WebIdentityFlow {
             endpoint,
             config,
             done: false,
+            attempts: 0,
         }
     }
 
@@ -202,25 +234,52 @@ impl WebIdentityFlow {
         response: &http::Response<B>,
         _now: SystemTime,
     ) -> Result<Progress, ProviderError> {
-        answer_once(&mut self.done, response, parse_web_identity_response)
+        answer(
+            &mut self.done,
+            &mut self.attempts,
+            response,
+            parse_web_identity_response,
+        )
     }
 }
 
-/// The one answer of a single-request STS flow: an error document becomes
-/// a typed error, a success is parsed with `parse`.
-fn answer_once<B: AsRef<[u8]>>(
+/// STS error codes that mean "try again" (besides 5xx statuses).
+const TRANSIENT_CODES: [&str; 5] = [
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "IDPCommunicationError",
+    "ServiceUnavailable",
+];
+
+/// The answer of a single-request STS flow: an error document becomes a
+/// typed error, a success is parsed with `parse`. A transient error (a 5xx
+/// status, throttling) asks for the request again, up to
+/// [`MAX_ATTEMPTS`](super::MAX_ATTEMPTS) sends.
+fn answer<B: AsRef<[u8]>>(
     done: &mut bool,
+    attempts: &mut u32,
     response: &http::Response<B>,
     parse: fn(&[u8]) -> Result<Credentials, ProviderError>,
 ) -> Result<Progress, ProviderError> {
     if *done {
         return Err(ProviderError::UnexpectedCall("the flow is over"));
     }
-    *done = true;
     let body = response.body().as_ref();
+    let status = response.status().as_u16();
     if !response.status().is_success() {
-        return Err(parse_sts_error(response.status().as_u16(), body));
+        let error = parse_sts_error(status, body);
+        let transient = status >= 500
+            || status == 429
+            || matches!(&error, ProviderError::Service { code, .. } if TRANSIENT_CODES.contains(&code.as_str()));
+        *attempts += 1;
+        if transient && *attempts < super::MAX_ATTEMPTS {
+            return Ok(Progress::Continue);
+        }
+        *done = true;
+        return Err(error);
     }
+    *done = true;
     parse(body).map(Progress::Done)
 }
 
@@ -244,6 +303,7 @@ pub struct AssumeRoleFlow {
     source: Credentials,
     config: AssumeRoleConfig,
     done: bool,
+    attempts: u32,
 }
 
 impl AssumeRoleFlow {
@@ -254,6 +314,7 @@ impl AssumeRoleFlow {
             source,
             config,
             done: false,
+            attempts: 0,
         }
     }
 
@@ -294,7 +355,12 @@ impl AssumeRoleFlow {
         response: &http::Response<B>,
         _now: SystemTime,
     ) -> Result<Progress, ProviderError> {
-        answer_once(&mut self.done, response, parse_assume_role_response)
+        answer(
+            &mut self.done,
+            &mut self.attempts,
+            response,
+            parse_assume_role_response,
+        )
     }
 }
 
@@ -347,12 +413,19 @@ fn parse_credentials(
     let expiration = field("Expiration")?;
     let expiry = super::parse_time(expiration)
         .ok_or_else(|| bad("Expiration is not an ISO 8601 time".to_owned()))?;
+    // The account is the fifth part of the assumed role's ARN
+    // (`arn:aws:sts::123456789012:assumed-role/name/session`).
+    let account = root
+        .path(&[result, "AssumedRoleUser", "Arn"])
+        .and_then(|arn| arn.text.trim().split(':').nth(4).map(str::to_owned))
+        .filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()));
     Ok(Credentials::build(
         field("AccessKeyId")?,
         field("SecretAccessKey")?,
         Some(field("SessionToken")?),
         Some(expiry),
-    )?)
+    )?
+    .with_account_id(account.as_deref()))
 }
 
 /// Turns an STS error response into [`ProviderError::Service`], keeping
