@@ -60,7 +60,7 @@ use super::login::{LoginCache, LoginFlow};
 use super::plan::{BaseSource, KeysFile, NamedSource, ProfileChain, RoleStep, static_keys};
 use super::process::{parse_process_output, split_command};
 use super::profile::{Profile, ProfileRules, ProfileSet, expand_home, selected_profile};
-use super::sso::{SsoCachedToken, SsoConfig, SsoFlow, token_only_error};
+use super::sso::{SsoConfig, SsoFlow, read_cached_token, token_only_error};
 use super::sts::{
     AssumeRoleConfig, AssumeRoleFlow, StsEndpoint, WebIdentityConfig, WebIdentityFlow,
     default_session_name,
@@ -1052,18 +1052,7 @@ impl DefaultChain {
         if config.is_token_only() {
             return Err(token_only_error(profile));
         }
-        let home = self.env.home_dir().unwrap_or_default();
-        let path = home
-            .join(".aws")
-            .join("sso")
-            .join("cache")
-            .join(config.cache_file_name());
-        let bytes = Zeroizing::new(
-            self.env
-                .read_file(&path)
-                .map_err(|e| missing_file(&path, &e))?,
-        );
-        let cached = SsoCachedToken::parse(&bytes)?;
+        let (path, cached) = read_cached_token(&*self.env, &config)?;
         let portal = self.endpoints.url(Service::Sso, &config.region);
         let oidc = self.endpoints.url(Service::SsoOidc, &config.region);
         let flow = SsoFlow::new(config, &portal, &oidc, cached, now)?;
@@ -1189,7 +1178,15 @@ impl DefaultChain {
             path: path.display().to_string(),
             message: "the token is not UTF-8".to_owned(),
         })?;
-        Ok(Zeroizing::new(text.trim().to_owned()))
+        if text.trim().is_empty() {
+            return Err(ProviderError::Io {
+                path: path.display().to_string(),
+                message: "the token file is empty".to_owned(),
+            });
+        }
+        // Sent as the file holds it, final newline included, as botocore and
+        // the AWS SDKs send it.
+        Ok(Zeroizing::new(text.to_owned()))
     }
 }
 
@@ -1424,7 +1421,7 @@ mod tests {
             ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/irsa"),
             ("AWS_ROLE_SESSION_NAME", "pod"),
         ])
-        .file("/token", "eyJtoken\n");
+        .file("/token", "eyJtoken");
         let mut chain = DefaultChain::new(env.clone(), None).unwrap();
         let ChainStep::Send(req) = chain.poll(NOW).unwrap() else {
             panic!()
@@ -1533,6 +1530,26 @@ mod tests {
                 profile: "default".into()
             }
         );
+    }
+
+    #[test]
+    fn process_account_id_falls_back_on_the_profile() {
+        let mut env = base(&[]).file(
+            "/cfg",
+            "[default]\ncredential_process = tool\naws_account_id = 123456789001\n",
+        );
+        env.processes.insert(
+            vec!["tool".into()],
+            Ok(br#"{"Version":1,"AccessKeyId":"ASIA","SecretAccessKey":"s","SessionToken":"t","Expiration":"2022-05-02T18:36:00+00:00"}"#.to_vec()),
+        );
+        let r = done(&mut DefaultChain::new(env.clone(), None).unwrap());
+        assert_eq!(r.credentials.account_id(), Some("123456789001"));
+        env.processes.insert(
+            vec!["tool".into()],
+            Ok(br#"{"Version":1,"AccessKeyId":"ASIA","SecretAccessKey":"s","AccountId":"123456789002"}"#.to_vec()),
+        );
+        let r = done(&mut DefaultChain::new(env, None).unwrap());
+        assert_eq!(r.credentials.account_id(), Some("123456789002"));
     }
 
     #[test]

@@ -213,6 +213,19 @@ fn invalid(uri: &str, message: &str) -> ProviderError {
     }
 }
 
+/// Characters of a role name sent as they are: RFC 3986 unreserved, and the
+/// other characters IAM allows in role names (`+=,.@-_`), none of which
+/// has a meaning in a path segment.
+const ROLE_NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'+')
+    .remove(b'=')
+    .remove(b',')
+    .remove(b'@');
+
 /// The region path.
 pub const REGION_PATH: &str = "/latest/meta-data/placement/region";
 
@@ -320,7 +333,7 @@ impl Session {
             State::Credentials(role) => {
                 let path = format!(
                     "{CREDENTIALS_PATH}{}",
-                    percent_encoding::utf8_percent_encode(role, percent_encoding::NON_ALPHANUMERIC)
+                    percent_encoding::utf8_percent_encode(role, ROLE_NAME)
                 );
                 get(&path, &self.token)
             }
@@ -741,6 +754,21 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(c.endpoint(), IPV6_ENDPOINT);
+    }
+
+    #[test]
+    fn role_names_keep_their_iam_characters() {
+        let now = UNIX_EPOCH;
+        let mut flow = ImdsFlow::new(ImdsConfig::new(IPV4_ENDPOINT).unwrap());
+        flow.poll_request(now).unwrap();
+        flow.handle_response(&resp(200, "t"), now).unwrap();
+        flow.poll_request(now).unwrap();
+        flow.handle_response(&resp(200, "my-role_1.a+b=c,d@e\n"), now)
+            .unwrap();
+        assert_eq!(
+            flow.poll_request(now).unwrap().uri().path(),
+            "/latest/meta-data/iam/security-credentials/my-role_1.a+b=c,d@e"
+        );
     }
 
     #[test]

@@ -714,6 +714,62 @@ impl SsoFlow {
     }
 }
 
+/// The token cache file of `config`: `~/.aws/sso/cache/<name>` in the
+/// environment's home directory.
+pub fn cache_path(env: &dyn super::Environment, config: &SsoConfig) -> std::path::PathBuf {
+    env.home_dir()
+        .unwrap_or_default()
+        .join(".aws")
+        .join("sso")
+        .join("cache")
+        .join(config.cache_file_name())
+}
+
+/// Reads and parses `config`'s cached token through `env`.
+///
+/// # Errors
+///
+/// [`ProviderError::Io`] naming the file when it cannot be read (`aws sso
+/// login` has not run), [`ProviderError::InvalidResponse`] when it is
+/// malformed.
+pub fn read_cached_token(
+    env: &dyn super::Environment,
+    config: &SsoConfig,
+) -> Result<(std::path::PathBuf, SsoCachedToken), ProviderError> {
+    let path = cache_path(env, config);
+    let bytes = Zeroizing::new(env.read_file(&path).map_err(|e| ProviderError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?);
+    let token = SsoCachedToken::parse(&bytes)?;
+    Ok((path, token))
+}
+
+/// The bearer-token flow of profile `profile`, its cache read through
+/// `env`; the OIDC service is `endpoints`' (see
+/// [`Endpoints`](super::endpoint::Endpoints)). Returns the cache file's
+/// path too, where [`SsoTokenFlow::take_cache_update`] goes.
+///
+/// # Errors
+///
+/// [`ProviderError::InvalidConfig`] when the profile configures no SSO
+/// session; the errors of [`SsoConfig::from_profile`],
+/// [`read_cached_token`] and [`SsoTokenFlow::new`].
+pub fn token_flow(
+    env: &dyn super::Environment,
+    profiles: &ProfileSet,
+    profile: &str,
+    endpoints: &super::endpoint::Endpoints,
+    now: SystemTime,
+) -> Result<(SsoTokenFlow, std::path::PathBuf), ProviderError> {
+    let config = SsoConfig::from_profile(profiles, profile)?
+        .filter(|c| c.session_name.is_some())
+        .ok_or_else(|| invalid(profile, "it configures no sso_session".to_owned()))?;
+    let (path, cached) = read_cached_token(env, &config)?;
+    let oidc = endpoints.url(super::endpoint::Service::SsoOidc, &config.region);
+    Ok((SsoTokenFlow::new(config, &oidc, cached, now)?, path))
+}
+
 /// The error for a profile that configures a token, not credentials.
 pub(crate) fn token_only_error(profile: &str) -> ProviderError {
     invalid(

@@ -157,3 +157,18 @@ impl Outcome {
         );
     }
 }
+
+/// Seconds since 1970 of `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn epoch_of(text: &str) -> u64 {
+    let n = |a: usize, b: usize| -> i64 { text[a..b].parse().unwrap() };
+    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
+    // Days from civil (proleptic Gregorian), 1970-01-01 = 0.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)).unwrap()
+}
