@@ -449,13 +449,13 @@ mod chain_cases {
                 "x-amz-sso_bearer_token"
                 | "x-aws-ec2-metadata-token"
                 | "x-aws-ec2-metadata-token-ttl-seconds"
-                | "accept" => {
-                    if ours_header(name).as_deref() != Some(value) {
-                        return Err(format!(
-                            "{name}: {:?} instead of {value:?}",
-                            ours_header(name)
-                        ));
-                    }
+                | "accept"
+                    if ours_header(name).as_deref() != Some(value) =>
+                {
+                    return Err(format!(
+                        "{name}: {:?} instead of {value:?}",
+                        ours_header(name)
+                    ));
                 }
                 "content-type" => {
                     let media = |v: &str| v.split(';').next().unwrap_or("").trim().to_owned();
@@ -817,4 +817,454 @@ mod chain_cases {
             }
         }
     }
+}
+
+/// SSO bearer tokens of `sso_session` profiles.
+mod token_chain {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use awsig::provider::FlowStep;
+    use awsig::provider::endpoint::Endpoints;
+    use awsig::provider::profile::{ProfileSet, selected_profile};
+    use awsig::provider::sso::token_flow;
+
+    use super::*;
+    use crate::sdk::{MapEnv, epoch_of};
+
+    fn run_case(dir: &Path) -> Result<(), String> {
+        let mut env = MapEnv::from_json(&read_json(&dir.join("env.json")));
+        env.fs_root = Some(dir.join("fs"));
+        let expected = &read_json(&dir.join("test-case.json"))["result"]["Ok"];
+        let traffic = read_json(&dir.join("http-traffic.json"));
+        if !traffic["events"].as_array().unwrap().is_empty() {
+            return Err("recorded traffic: the case expects requests".to_owned());
+        }
+        let now = UNIX_EPOCH + Duration::from_secs(1_632_246_085);
+        let profiles = ProfileSet::load(&env).map_err(|e| e.to_string())?;
+        let profile = selected_profile(&env, None);
+        let endpoints = Endpoints::from_env(&env, &profiles, &profile);
+        let (mut flow, _) =
+            token_flow(&env, &profiles, &profile, &endpoints, now).map_err(|e| e.to_string())?;
+        match flow.poll(now).map_err(|e| e.to_string())? {
+            FlowStep::Send(r) => Err(format!("unexpected request to {}", r.uri())),
+            FlowStep::Done(token) => {
+                let want_expiry = UNIX_EPOCH
+                    + Duration::from_secs(epoch_of(expected["expiration"].as_str().unwrap()));
+                if token.token.as_str() != expected["token"].as_str().unwrap()
+                    || token.expiry != want_expiry
+                {
+                    return Err(format!("got {token:?}, expected {expected}"));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn default_token_provider_chain() {
+        let file = "aws-config/default-token-provider-chain";
+        let mut dirs: Vec<_> = std::fs::read_dir(root().join(file))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        dirs.sort();
+        let mut outcome = Outcome::new(file, dirs.len());
+        for dir in &dirs {
+            outcome.record(dir.file_name().unwrap().to_str().unwrap(), run_case(dir));
+        }
+        outcome.finish(3);
+    }
+}
+
+/// Which providers a profile chains together.
+mod assume_role {
+    use awsig::provider::ProviderError;
+    use awsig::provider::plan::{BaseSource, ProfileChain};
+    use awsig::provider::profile::ProfileSet;
+
+    use super::*;
+
+    fn config_text(input: &Value) -> String {
+        let mut text = String::new();
+        for (section, map) in [
+            ("profile ", &input["profiles"]),
+            ("sso-session ", &input["sso_sessions"]),
+        ] {
+            if let Some(map) = map.as_object() {
+                for (name, keys) in map {
+                    text.push_str(&format!("[{section}{name}]\n"));
+                    for (k, v) in keys.as_object().unwrap() {
+                        text.push_str(&format!("{k} = {}\n", v.as_str().unwrap()));
+                    }
+                }
+            }
+        }
+        text
+    }
+
+    fn base_json(base: &BaseSource) -> Value {
+        let opt = |m: &mut serde_json::Map<String, Value>, k: &str, v: Option<&str>| {
+            if let Some(v) = v {
+                m.insert(k.to_owned(), Value::String(v.to_owned()));
+            }
+        };
+        match base {
+            BaseSource::AccessKey { credentials, .. } => {
+                let mut m = serde_json::Map::new();
+                opt(&mut m, "access_key_id", Some(credentials.access_key_id()));
+                opt(
+                    &mut m,
+                    "secret_access_key",
+                    Some(credentials.secret_access_key()),
+                );
+                opt(&mut m, "account_id", credentials.account_id());
+                serde_json::json!({ "AccessKey": m })
+            }
+            BaseSource::NamedSource { source, .. } => {
+                serde_json::json!({ "NamedSource": source.name() })
+            }
+            BaseSource::WebIdentity {
+                role_arn,
+                token_file,
+                session_name,
+                ..
+            } => {
+                let mut m = serde_json::Map::new();
+                opt(&mut m, "role_arn", Some(role_arn));
+                opt(&mut m, "web_identity_token_file", Some(token_file));
+                opt(&mut m, "role_session_name", session_name.as_deref());
+                serde_json::json!({ "WebIdentityToken": m })
+            }
+            BaseSource::Sso { config, .. } => {
+                let mut m = serde_json::Map::new();
+                opt(&mut m, "sso_session", config.session_name.as_deref());
+                opt(&mut m, "sso_account_id", config.account_id.as_deref());
+                opt(&mut m, "sso_region", Some(&config.region));
+                opt(&mut m, "sso_role_name", config.role_name.as_deref());
+                opt(&mut m, "sso_start_url", Some(&config.start_url));
+                serde_json::json!({ "Sso": m })
+            }
+            other => serde_json::json!({ "Other": format!("{other:?}") }),
+        }
+    }
+
+    fn chain_json(chain: &ProfileChain) -> Value {
+        let mut items = vec![base_json(&chain.base)];
+        for role in &chain.roles {
+            let mut m = serde_json::Map::new();
+            m.insert("role_arn".into(), role.role_arn.clone().into());
+            if let Some(s) = &role.session_name {
+                m.insert("role_session_name".into(), s.clone().into());
+            }
+            if let Some(e) = &role.external_id {
+                m.insert("external_id".into(), e.clone().into());
+            }
+            items.push(serde_json::json!({ "AssumeRole": m }));
+        }
+        Value::Array(items)
+    }
+
+    /// Whether our error is the one the SDK's text describes.
+    fn same_error(expected: &str, e: &ProviderError) -> bool {
+        use ProviderError as E;
+        let config = |needle: &str| matches!(e, E::InvalidConfig { message, .. } if message.contains(needle));
+        if expected.contains("must contain `source_profile`") {
+            return matches!(e, E::PartialCredentials { missing, .. } if missing.contains("source_profile"));
+        }
+        if let Some(key) = expected.strip_prefix("profile missing ") {
+            return matches!(e, E::PartialCredentials { missing, .. } if missing == key);
+        }
+        if expected.contains("both source_profile and credential_source") {
+            return config("both source_profile and credential_source");
+        }
+        if expected.contains("did not contain credential information") {
+            let name = expected.split('`').nth(1).unwrap();
+            return matches!(e, E::ProfileHasNoCredentials { profile } if profile == name);
+        }
+        if let Some(rest) = expected.strip_prefix("could not find source profile ") {
+            let source = rest.split(' ').next().unwrap();
+            return config("does not exist") && e.to_string().contains(source);
+        }
+        if expected.contains("No profiles were defined") {
+            return matches!(e, E::ProfileNotFound { .. });
+        }
+        if expected.contains("infinite loop") {
+            return matches!(e, E::InfiniteLoop { .. });
+        }
+        if expected.contains("`role_arn` was missing") {
+            return config("role_arn is missing");
+        }
+        if expected.contains("if `sso_role_name` is set, then `sso_account_id` must also be set") {
+            return config("sso_account_id must be set");
+        }
+        if expected.contains("if `sso_account_id` is set, then `sso_role_name` must also be set") {
+            return config("sso_role_name must be set");
+        }
+        if expected.contains("`sso_region` can only be specified in the [sso-session] config") {
+            return config("sso_region must be set in the [sso-session");
+        }
+        if expected.contains("sso-session named") {
+            let session = expected.split('`').nth(1).unwrap();
+            return config("does not exist") && e.to_string().contains(session);
+        }
+        false
+    }
+
+    fn run_case(case: &Value) -> Result<(), String> {
+        let input = &case["input"];
+        let text = config_text(input);
+        let profiles = ProfileSet::parse(Some(&text), None).map_err(|e| e.to_string())?;
+        let got = ProfileChain::resolve(&profiles, input["selected_profile"].as_str().unwrap());
+        let output = &case["output"];
+        match (output.get("ProfileChain"), output["Error"].as_str(), got) {
+            (Some(expected), _, Ok(chain)) if &chain_json(&chain) == expected => Ok(()),
+            (_, Some(text), Err(e)) if same_error(text, &e) => Ok(()),
+            (_, _, Ok(chain)) => Err(format!("expected {output}, got {}", chain_json(&chain))),
+            (_, _, Err(e)) => Err(format!("expected {output}, got the error {e:?}")),
+        }
+    }
+
+    #[test]
+    fn assume_role_tests() {
+        let file = "aws-config/assume-role-tests.json";
+        let doc = read_json(&root().join(file));
+        let cases = doc.as_array().unwrap();
+        let mut outcome = Outcome::new(file, cases.len());
+        for (i, case) in cases.iter().enumerate() {
+            // Two cases share their description: the index keeps them apart.
+            let name = format!("{i}: {}", case["docs"].as_str().unwrap());
+            outcome.record(&name, run_case(case));
+        }
+        outcome.finish(28);
+    }
+}
+
+/// `aws login` sessions: the cached credentials, and the refresh with its
+/// DPoP proof, answered as each case's `mockApiCalls` say. The refresh
+/// signs with P-256: the `login` feature.
+#[cfg(feature = "login")]
+mod login {
+    use std::path::PathBuf;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use awsig::provider::chain::{ChainStep, DefaultChain, Sources};
+
+    use super::*;
+    use crate::sdk::{MapEnv, epoch_of};
+
+    /// The time the cases' refreshed expiry (`expiresIn` 900 s, expected
+    /// `2025-11-19T00:15:00Z`) is counted from.
+    const NOW: &str = "2025-11-19T00:00:00Z";
+
+    /// Checks the refresh request: its body is the case's `tokenInput`,
+    /// and its DPoP proof is an ES256 JWT over the POST to the request's
+    /// URI, signed by the cached key.
+    fn check_refresh(
+        request: &http::Request<Vec<u8>>,
+        call: &Value,
+        cache: &Value,
+    ) -> Result<(), String> {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use p256::ecdsa::signature::Verifier;
+        use p256::ecdsa::{Signature, SigningKey};
+
+        if request.method() != http::Method::POST || request.uri().path() != "/v1/token" {
+            return Err(format!(
+                "refresh sent as {} {}",
+                request.method(),
+                request.uri()
+            ));
+        }
+        let body: Value = serde_json::from_slice(request.body()).map_err(|e| e.to_string())?;
+        if body != call["request"]["tokenInput"] {
+            return Err(format!(
+                "refresh body {body}, expected {}",
+                call["request"]["tokenInput"]
+            ));
+        }
+        let proof = request.headers()["dpop"].to_str().unwrap();
+        let parts: Vec<&str> = proof.split('.').collect();
+        let decode = |p: &str| -> Value {
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
+        };
+        let (header, claims) = (decode(parts[0]), decode(parts[1]));
+        let key = p256::SecretKey::from_sec1_pem(cache["dpopKey"].as_str().unwrap()).unwrap();
+        let verifying = *SigningKey::from(&key).verifying_key();
+        let point = verifying.to_sec1_point(false);
+        let checks = [
+            header["typ"] == "dpop+jwt",
+            header["alg"] == "ES256",
+            header["jwk"]["crv"] == "P-256",
+            header["jwk"]["x"] == URL_SAFE_NO_PAD.encode(point.x().unwrap()),
+            header["jwk"]["y"] == URL_SAFE_NO_PAD.encode(point.y().unwrap()),
+            claims["htm"] == "POST",
+            claims["htu"] == request.uri().to_string(),
+            claims["iat"] == epoch_of(NOW),
+            claims["jti"].as_str().is_some_and(|j| !j.is_empty()),
+        ];
+        if checks.contains(&false) {
+            return Err(format!("DPoP proof {header} {claims}"));
+        }
+        let signature = Signature::from_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap())
+            .map_err(|e| e.to_string())?;
+        verifying
+            .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+            .map_err(|_| "the DPoP proof's signature does not verify".to_owned())
+    }
+
+    fn run_case(case: &Value) -> Result<(), String> {
+        let mut env = MapEnv::default();
+        for (k, v) in [
+            ("HOME", "/home"),
+            ("AWS_PROFILE", "signin"),
+            // The Sign-In endpoint is regional; the cases name no region.
+            ("AWS_REGION", "us-east-1"),
+        ] {
+            env.vars.insert(k.to_owned(), v.to_owned());
+        }
+        env.files.insert(
+            PathBuf::from("/home/.aws/config"),
+            case["configContents"].as_str().unwrap().as_bytes().to_vec(),
+        );
+        let cache_dir = PathBuf::from("/home/.aws/login/cache");
+        let mut cache_doc = Value::Null;
+        for (name, doc) in case["cacheContents"].as_object().unwrap() {
+            env.files
+                .insert(cache_dir.join(name), serde_json::to_vec(doc).unwrap());
+            cache_doc = doc.clone();
+        }
+        let written = env.written.clone();
+        let now = UNIX_EPOCH + Duration::from_secs(epoch_of(NOW));
+        let calls = case["mockApiCalls"].as_array().cloned().unwrap_or_default();
+        let mut chain = DefaultChain::builder(env)
+            .sources(Sources::ProfileOnly)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let mut used = 0;
+        let result = loop {
+            match chain.poll(now) {
+                Err(e) => break Err(e),
+                Ok(ChainStep::Done(r)) => break Ok(r),
+                Ok(ChainStep::Send(request)) => {
+                    let call = calls
+                        .get(used)
+                        .ok_or_else(|| format!("unexpected request to {}", request.uri()))?;
+                    used += 1;
+                    check_refresh(&request, call, &cache_doc)?;
+                    let response = match call.get("response") {
+                        Some(r) => http::Response::builder()
+                            .status(200)
+                            .body(serde_json::to_vec(&r["tokenOutput"]).unwrap())
+                            .unwrap(),
+                        None => http::Response::builder()
+                            .status(u16::try_from(call["responseCode"].as_u64().unwrap()).unwrap())
+                            .body(Vec::new())
+                            .unwrap(),
+                    };
+                    if let Err(e) = chain.handle_response(&response, now) {
+                        break Err(e);
+                    }
+                }
+            }
+        };
+        if used != calls.len() {
+            return Err(format!(
+                "{used} of {} refresh calls made ({result:?})",
+                calls.len()
+            ));
+        }
+        for outcome in case["outcomes"].as_array().unwrap() {
+            match outcome["result"].as_str().unwrap() {
+                "error" => {
+                    if result.is_ok() {
+                        return Err(format!("expected an error, got {result:?}"));
+                    }
+                }
+                "credentials" => {
+                    let r = result
+                        .as_ref()
+                        .map_err(|e| format!("expected credentials, got {e}"))?;
+                    let c = &r.credentials;
+                    let expiry = c
+                        .expiry()
+                        .map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs());
+                    let ok = Some(c.access_key_id()) == outcome["accessKeyId"].as_str()
+                        && Some(c.secret_access_key()) == outcome["secretAccessKey"].as_str()
+                        && c.session_token() == outcome["sessionToken"].as_str()
+                        && c.account_id() == outcome["accountId"].as_str()
+                        && expiry == Some(epoch_of(outcome["expiresAt"].as_str().unwrap()));
+                    if !ok || r.source.name() != "login" {
+                        return Err(format!("expected {outcome}, got {c:?} from {}", r.source));
+                    }
+                }
+                "cacheContents" => {
+                    for (name, expected) in outcome.as_object().unwrap() {
+                        if name == "result" {
+                            continue;
+                        }
+                        let files = written.lock().unwrap();
+                        let got = files
+                            .get(&cache_dir.join(name))
+                            .ok_or_else(|| format!("{name} was not written"))?;
+                        let got: Value = serde_json::from_slice(got).map_err(|e| e.to_string())?;
+                        if &got != expected {
+                            return Err(format!("cache {name}: expected {expected}, wrote {got}"));
+                        }
+                    }
+                }
+                other => return Err(format!("unknown outcome {other}")),
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn login_provider_test_cases() {
+        let file = "aws-config/login-provider-test-cases.json";
+        let doc = read_json(&root().join(file));
+        let cases = doc.as_array().unwrap();
+        let mut outcome = Outcome::new(file, cases.len());
+        for case in cases {
+            outcome.record(case["documentation"].as_str().unwrap(), run_case(case));
+        }
+        outcome.finish(8);
+    }
+}
+
+/// At most a tenth of all the cases may be listed.
+#[test]
+fn at_most_a_tenth_of_the_cases_are_listed() {
+    let count_dirs = |folder: &str| {
+        std::fs::read_dir(root().join(folder))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().is_dir())
+            .count()
+    };
+    let count_json = |file: &str, key: Option<&str>| {
+        let doc = read_json(&root().join(file));
+        match key {
+            Some(k) => doc[k].as_array().unwrap().len(),
+            None => doc.as_array().unwrap().len(),
+        }
+    };
+    let total = count_json("aws-runtime/profile-parser-tests.json", Some("tests"))
+        + count_json("aws-runtime/file-location-tests.json", Some("tests"))
+        + count_json("aws-config/ecs-tests.json", Some("tests"))
+        + count_json(
+            "aws-config/imds-config/imds-endpoint-tests.json",
+            Some("tests"),
+        )
+        + count_json("aws-config/assume-role-tests.json", None)
+        + count_json("aws-config/login-provider-test-cases.json", None)
+        + count_dirs("aws-config/default-credential-provider-chain")
+        + count_dirs("aws-config/profile-provider")
+        + count_dirs("aws-config/default-token-provider-chain");
+    assert_eq!(total, 185);
+    assert!(
+        LISTED.len() * 10 <= total,
+        "{} of {total} cases listed",
+        LISTED.len()
+    );
+    println!("{} cases in all, {} listed", total, LISTED.len());
 }
