@@ -42,6 +42,9 @@ fn all_parsers(bytes: &[u8]) {
     let _ = parse_assume_role_response(bytes);
     let _ = parse_web_identity_response(bytes);
     let _ = parse_sts_error(400, bytes);
+    let _ = awsig::provider::sso::parse_role_credentials(bytes);
+    let _ = awsig::provider::sso::SsoCachedToken::parse(bytes);
+    let _ = awsig::provider::login::LoginCache::parse(bytes);
 }
 
 proptest! {

@@ -537,6 +537,105 @@ mod providers {
     }
 
     #[test]
+    fn sso_cache_flows_and_their_requests() {
+        use awsig::provider::FlowStep;
+        use awsig::provider::sso::{SsoCachedToken, SsoConfig, SsoFlow, SsoTokenFlow};
+
+        let config = SsoConfig {
+            session_name: Some("corp".to_owned()),
+            start_url: "https://corp.awsapps.com/start".to_owned(),
+            region: "us-east-1".to_owned(),
+            account_id: Some("111122223333".to_owned()),
+            role_name: Some("ReadOnly".to_owned()),
+        };
+        // The access token, refresh token and client secret are all secrets.
+        let cache = format!(
+            "{{\"accessToken\":\"{TOKEN}\",\"expiresAt\":\"2015-08-30T12:37:00Z\",\"refreshToken\":\"{SECRET}\",\"clientId\":\"cid\",\"clientSecret\":\"{SECRET}\",\"registrationExpiresAt\":\"2099-01-01T00:00:00Z\"}}"
+        );
+        let cached = SsoCachedToken::parse(cache.as_bytes()).unwrap();
+        assert_hides("SsoCachedToken", &shown(&cached));
+        let mut flow =
+            SsoTokenFlow::new(config.clone(), "https://oidc", cached.clone(), now()).unwrap();
+        assert_hides("SsoTokenFlow", &shown(&flow));
+        let step = flow.poll(now()).unwrap();
+        assert!(
+            matches!(step, FlowStep::Send(_)),
+            "the token is near expiry"
+        );
+        assert_hides("FlowStep::Send", &shown(&step));
+        let answer = format!(
+            "{{\"accessToken\":\"{TOKEN}\",\"expiresIn\":3600,\"refreshToken\":\"{SECRET}\"}}"
+        );
+        flow.handle_response(&response(200, &answer), now())
+            .unwrap();
+        assert_hides("SsoTokenFlow", &shown(&flow));
+        let step = flow.poll(now()).unwrap();
+        assert_hides("FlowStep::Done", &shown(&step));
+
+        let mut flow =
+            SsoFlow::new(config, "https://portal", "https://oidc", cached, now()).unwrap();
+        flow.poll_request(now()).unwrap();
+        flow.handle_response(&response(200, &answer), now())
+            .unwrap();
+        let request = flow.poll_request(now()).unwrap();
+        assert_hides("RedactedRequest", &shown(&RedactedRequest(&request)));
+        assert_hides("SsoFlow", &shown(&flow));
+        let role = format!(
+            "{{\"roleCredentials\":{{\"accessKeyId\":\"ASIA\",\"secretAccessKey\":\"{SECRET}\",\"sessionToken\":\"{TOKEN}\",\"expiration\":1893456000000}}}}"
+        );
+        let progress = flow.handle_response(&response(200, &role), now()).unwrap();
+        assert_hides("Progress", &shown(&progress));
+        assert_hides("SsoFlow", &shown(&flow));
+    }
+
+    #[test]
+    fn login_cache_and_flow() {
+        use awsig::provider::FlowStep;
+        use awsig::provider::login::{LoginCache, LoginFlow};
+
+        let key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIPt/u8InPLpQeQLJTvVX+sNDzni8vMDMt3Liu+nMBigfoAoGCCqGSM49\nAwEHoUQDQgAEILkGG7rNOnxiIJlMgimY1UPP8eDMFP0DAY6WGjngP4bvTAiUCQ/I\nffut2379uP+OBCm2ovGpBOJRgrl1RspUOQ==\n-----END EC PRIVATE KEY-----\n";
+        let doc = serde_json::json!({
+            "accessToken": {"accessKeyId": AKID, "secretAccessKey": SECRET, "sessionToken": TOKEN, "accountId": "1", "expiresAt": "2015-08-30T12:37:00Z"},
+            "clientId": "arn:aws:signin:::devtools/same-device",
+            "refreshToken": SECRET,
+            "dpopKey": key,
+        });
+        let cache = LoginCache::parse(&serde_json::to_vec(&doc).unwrap()).unwrap();
+        let text = shown(&cache);
+        assert_hides("LoginCache", &text);
+        assert!(!text.contains("MHcCAQEEIPt"), "the key shows: {text}");
+        let mut flow = LoginFlow::new(cache, Some("https://us-east-1.signin.aws.amazon.com"));
+        assert_hides("LoginFlow", &shown(&flow));
+        match flow.poll(now()) {
+            Ok(step @ FlowStep::Send(_)) => {
+                let text = shown(&step);
+                assert_hides("FlowStep::Send", &text);
+                assert!(!text.contains("eyJ"), "the proof shows: {text}");
+                let answer = serde_json::json!({"accessToken": {"accessKeyId": "ASIA", "secretAccessKey": SECRET, "sessionToken": TOKEN}, "expiresIn": 900, "refreshToken": SECRET});
+                flow.handle_response(&response(200, &answer.to_string()), now())
+                    .unwrap();
+                assert_hides("LoginFlow", &shown(&flow));
+            }
+            // Without the login feature, a refresh cannot be signed.
+            Err(e) => assert_hides("ProviderError", &format!("{e:?} {e}")),
+            Ok(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn profile_plans() {
+        use awsig::provider::plan::ProfileChain;
+        let creds = format!(
+            "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+        );
+        let config =
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n";
+        let set = ProfileSet::parse(Some(config), Some(&creds)).unwrap();
+        let plan = ProfileChain::resolve(&set, "r").unwrap();
+        assert_hides("ProfileChain", &shown(&plan));
+    }
+
+    #[test]
     fn flow_errors_never_carry_secrets() {
         let mut errors = Vec::new();
         // Documents that hold secrets but fail to parse.

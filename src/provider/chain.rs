@@ -1589,6 +1589,199 @@ mod tests {
         }
     }
 
+    fn resp(status: u16, body: &str) -> http::Response<Vec<u8>> {
+        http::Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    #[test]
+    fn the_region_comes_from_instance_metadata_when_nothing_sets_it() {
+        let env = FakeEnv::with(&[
+            ("AWS_CONFIG_FILE", "/cfg"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
+            ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ]);
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
+        assert_eq!(chain.region(), None);
+        let ChainStep::Send(r) = chain.poll(NOW).unwrap() else {
+            panic!("expected the token request")
+        };
+        assert_eq!(
+            (r.method().as_str(), r.uri().path()),
+            ("PUT", "/latest/api/token")
+        );
+        chain
+            .handle_response(&resp(200, "AQAEAtoken=="), NOW)
+            .unwrap();
+        let ChainStep::Send(r) = chain.poll(NOW).unwrap() else {
+            panic!("expected the region request")
+        };
+        assert_eq!(
+            r.uri(),
+            "http://169.254.169.254/latest/meta-data/placement/region"
+        );
+        assert_eq!(r.headers()["x-aws-ec2-metadata-token"], "AQAEAtoken==");
+        chain.handle_response(&resp(200, "eu-west-3"), NOW).unwrap();
+        let r = done(&mut chain);
+        assert_eq!(r.source, Source::Environment);
+        assert_eq!(r.region.as_deref(), Some("eu-west-3"));
+        assert_eq!(r.region_source, Some(RegionSource::InstanceMetadata));
+        assert_eq!(chain.region(), Some("eu-west-3"));
+
+        // Unreachable, or answering with an error: no region, no error.
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
+        chain.poll(NOW).unwrap();
+        chain.handle_send_error("timed out").unwrap();
+        assert_eq!(done(&mut chain).region, None);
+        let mut chain = DefaultChain::new(env.clone(), None).unwrap();
+        chain.poll(NOW).unwrap();
+        chain.handle_response(&resp(403, ""), NOW).unwrap();
+        assert_eq!(done(&mut chain).region, None);
+
+        // Off when asked, and when IMDS is disabled.
+        let mut chain = DefaultChain::builder(env.clone())
+            .region_from_imds(false)
+            .build()
+            .unwrap();
+        assert_eq!(done(&mut chain).region, None);
+        let mut disabled = env;
+        disabled
+            .vars
+            .insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+        assert_eq!(
+            done(&mut DefaultChain::new(disabled, None).unwrap()).region,
+            None
+        );
+    }
+
+    #[test]
+    fn credentials_from_instance_metadata_lend_their_token_to_the_region_lookup() {
+        let env = FakeEnv::with(&[
+            ("AWS_CONFIG_FILE", "/cfg"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
+        ]);
+        let mut chain = DefaultChain::new(env, None).unwrap();
+        let doc = r#"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"s","Token":"t","Expiration":"2030-01-01T00:00:00Z"}"#;
+        let mut paths = Vec::new();
+        for answer in ["tok", "role", doc, "ap-southeast-2"] {
+            let ChainStep::Send(r) = chain.poll(NOW).unwrap() else {
+                panic!("expected a request")
+            };
+            paths.push(r.uri().path().to_owned());
+            chain.handle_response(&resp(200, answer), NOW).unwrap();
+        }
+        assert_eq!(
+            paths,
+            [
+                "/latest/api/token",
+                "/latest/meta-data/iam/security-credentials/",
+                "/latest/meta-data/iam/security-credentials/role",
+                "/latest/meta-data/placement/region"
+            ]
+        );
+        let r = done(&mut chain);
+        assert_eq!(r.source, Source::InstanceMetadata);
+        assert_eq!(r.region.as_deref(), Some("ap-southeast-2"));
+    }
+
+    #[test]
+    fn an_sso_profile_refreshes_its_token_writes_the_cache_and_gets_role_credentials() {
+        use crate::provider::format_time;
+        let soon = format_time(NOW + std::time::Duration::from_secs(60));
+        let cache = format!(
+            r#"{{"accessToken":"old","expiresAt":"{soon}","refreshToken":"rt","clientId":"cid","clientSecret":"cs","registrationExpiresAt":"2099-01-01T00:00:00Z","region":"eu-west-1","startUrl":"https://corp.awsapps.com/start"}}"#
+        );
+        let cache_path = format!(
+            "/home/.aws/sso/cache/{}",
+            crate::provider::sso::SsoConfig {
+                session_name: Some("corp".into()),
+                start_url: String::new(),
+                region: String::new(),
+                account_id: None,
+                role_name: None,
+            }
+            .cache_file_name()
+        );
+        let env = base(&[("HOME", "/home"), ("AWS_PROFILE", "dev")])
+            .file(
+                "/cfg",
+                "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-1\n[sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://corp.awsapps.com/start\n",
+            )
+            .file(&cache_path, &cache);
+        let written = env.written.clone();
+        let mut chain = DefaultChain::new(env, None).unwrap();
+        let ChainStep::Send(r) = chain.poll(NOW).unwrap() else {
+            panic!("expected the refresh")
+        };
+        assert_eq!(r.uri(), "https://oidc.eu-west-1.amazonaws.com/token");
+        assert_eq!(chain.pending_source().map(Source::name), Some("sso"));
+        chain
+            .handle_response(
+                &resp(
+                    200,
+                    r#"{"accessToken":"new","expiresIn":3600,"tokenType":"Bearer"}"#,
+                ),
+                NOW,
+            )
+            .unwrap();
+        let ChainStep::Send(r) = chain.poll(NOW).unwrap() else {
+            panic!("expected GetRoleCredentials")
+        };
+        assert_eq!(r.headers()["x-amz-sso_bearer_token"], "new");
+        chain
+            .handle_response(
+                &resp(
+                    200,
+                    r#"{"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"s","sessionToken":"t","expiration":1893456000000}}"#,
+                ),
+                NOW,
+            )
+            .unwrap();
+        let r = done(&mut chain);
+        assert_eq!(
+            r.source,
+            Source::Sso {
+                profile: "dev".into()
+            }
+        );
+        assert_eq!(r.credentials.account_id(), Some("111122223333"));
+        let written = written.lock().unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_slice(written.get(Path::new(&cache_path)).unwrap()).unwrap();
+        assert_eq!(doc["accessToken"], "new");
+        assert_eq!(doc["refreshToken"], "rt");
+    }
+
+    #[test]
+    fn configured_regions_name_their_source() {
+        let env = base(&[
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "A"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ]);
+        let r = done(&mut DefaultChain::new(env, None).unwrap());
+        assert_eq!(
+            r.region_source,
+            Some(RegionSource::Environment {
+                variable: "AWS_DEFAULT_REGION"
+            })
+        );
+        let env = base(&[]).file(
+            "/cfg",
+            "[profile p]\nregion = sa-east-1\naws_access_key_id = A\naws_secret_access_key = s\n",
+        );
+        let r = done(&mut DefaultChain::new(env, Some("p")).unwrap());
+        assert_eq!(
+            r.region_source,
+            Some(RegionSource::Profile {
+                profile: "p".into()
+            })
+        );
+    }
+
     #[test]
     fn credential_source_environment() {
         let env = base(&[("AWS_ACCESS_KEY_ID", "AKIDENV"), ("AWS_SECRET_ACCESS_KEY", "s")])

@@ -105,6 +105,7 @@ pub(crate) mod tests {
         pub(crate) vars: BTreeMap<String, String>,
         pub(crate) files: BTreeMap<PathBuf, Vec<u8>>,
         pub(crate) processes: BTreeMap<Vec<String>, Result<Vec<u8>, String>>,
+        pub(crate) written: std::sync::Arc<std::sync::Mutex<BTreeMap<PathBuf, Vec<u8>>>>,
     }
 
     impl FakeEnv {
@@ -133,6 +134,13 @@ pub(crate) mod tests {
                 .get(path)
                 .cloned()
                 .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not found"))
+        }
+        fn write_file(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+            self.written
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .insert(path.to_owned(), contents.to_vec());
+            Ok(())
         }
         fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError> {
             match self.processes.get(argv) {

@@ -1,19 +1,25 @@
 //! Where credentials come from: environment variables, the shared
 //! `config` and `credentials` files, `credential_process`, and sans-IO flows
 //! for the instance metadata service (IMDSv2), container endpoints (ECS, EKS
-//! Pod Identity) and STS (`AssumeRole`, `AssumeRoleWithWebIdentity`).
+//! Pod Identity), STS (`AssumeRole`, `AssumeRoleWithWebIdentity`), IAM
+//! Identity Center (SSO) and `aws login` sessions.
 //!
 //! ## Where the IO happens
 //!
 //! - Environment variables, files and `credential_process` are read through
-//!   the [`Environment`] trait. [`SystemEnvironment`] is the real one;
-//!   tests pass their own, so they never touch the process environment.
+//!   the [`Environment`] trait, and refreshed token caches are written
+//!   through it. [`SystemEnvironment`] is the real one; tests pass their
+//!   own, so they never touch the process environment.
 //! - Every network exchange is a small state machine that never sends
 //!   anything itself: [`poll_request`](imds::ImdsFlow::poll_request) gives
 //!   the `http::Request` to send, the caller sends it with any HTTP client
 //!   and hands the answer to
 //!   [`handle_response`](imds::ImdsFlow::handle_response), until the flow
-//!   reports [`Progress::Done`] or an error. The time is always an argument.
+//!   reports [`Progress::Done`] or an error. Flows that may finish without a
+//!   request ([`sso::SsoTokenFlow`], [`login::LoginFlow`]) have `poll`,
+//!   which returns a [`FlowStep`]. The time is always an argument. Their
+//!   `Debug` never shows a body or a secret header
+//!   ([`RedactedRequest`], [`RedactedResponse`]).
 //! - Every parser is a pure public function from text or bytes to a value
 //!   or an error, and never panics: [`profile::parse_ini`],
 //!   [`profile::ProfileSet::parse`], [`profile::ProfileSet::parse_bytes`],
@@ -21,21 +27,31 @@
 //!   [`process::split_command`], [`imds::parse_imds_credentials`],
 //!   [`container::parse_container_credentials`],
 //!   [`sts::parse_assume_role_response`],
-//!   [`sts::parse_web_identity_response`], [`sts::parse_sts_error`].
+//!   [`sts::parse_web_identity_response`], [`sts::parse_sts_error`],
+//!   [`sso::parse_role_credentials`], [`sso::SsoCachedToken::parse`],
+//!   [`login::LoginCache::parse`]. [`plan::ProfileChain::resolve`] tells,
+//!   from the files alone, what a profile's credentials are made of.
 //!
 //! ## Rules
 //!
-//! Where the AWS SDKs disagree, this module follows the AWS CLI. The few
-//! places where it departs from the CLI on purpose are named in the
-//! documentation of the item concerned ([`env`](mod@env)).
+//! The shared files are read by the AWS SDKs' rules by default, the AWS
+//! CLI's on request ([`profile::ProfileRules`]). Elsewhere, where the AWS
+//! SDKs disagree, this module follows the AWS CLI. The places where it
+//! departs from the CLI on purpose are named in the documentation of the
+//! item concerned ([`env`](mod@env)). The AWS SDKs' cross-SDK test data
+//! (`testdata/aws-sdk-config/`) runs case by case in
+//! `tests/aws_sdk_config.rs`.
 //!
 //! ## The default chain
 //!
-//! [`chain::DefaultChain`] tries the sources in the SDKs' order and reports
-//! which one won: environment variables, role assumption configured in the
-//! profile, web identity (IRSA), the profile's static keys and
-//! `credential_process`, the container endpoint, the instance metadata
-//! service.
+//! [`chain::DefaultChain`] tries the sources in the AWS CLI's order and
+//! reports which one won: environment variables, role assumption
+//! configured in the profile, web identity (IRSA), IAM Identity Center, the
+//! credentials file's static keys, an `aws login` session,
+//! `credential_process`, the config file's static keys, the container
+//! endpoint, the instance metadata service. The region comes from the
+//! environment, the profile, or (on EC2) the instance metadata service.
+//! The chain owns its environment and is `Send + Sync + 'static`.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -82,7 +98,7 @@ mod json;
 mod xml;
 
 pub use cache::{Cached, CredentialsCache, ProvideCredentials, ProviderSigner, RefreshingProvider};
-pub use chain::{ChainStep, DefaultChain, Resolved, Source};
+pub use chain::{ChainStep, DefaultChain, RegionSource, Resolved, Source};
 
 /// What a flow reports after handling a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
