@@ -12,14 +12,13 @@
 //!
 //! See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request>.
 
-pub(crate) mod encode;
 pub(crate) mod headers;
 pub(crate) mod query;
 pub(crate) mod uri;
 
 use std::fmt;
 
-use crate::error::{Error, lossy, redact_query};
+use crate::error::{Error, redact_query};
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::settings::Settings;
@@ -28,21 +27,6 @@ use crate::sink::Sink;
 
 use headers::{Additions, Fields};
 use query::{Param, Params};
-
-pub(crate) fn check_method(method: &str) -> Result<(), Error> {
-    let ok = !method.is_empty()
-        && method.len() <= 64
-        && method
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidMethod {
-            method: lossy(method.as_bytes()),
-        })
-    }
-}
 
 /// Everything the canonical request is made of, gathered, checked and
 /// sorted, but not yet written. Writing it into a hasher is the hot path;
@@ -96,6 +80,11 @@ impl<'a> Plan<'a> {
         }
         query::sort(&mut self.params);
         Ok(())
+    }
+
+    /// How many query parameters the plan holds.
+    pub(crate) fn param_count(&self) -> usize {
+        self.params.len()
     }
 
     pub(crate) fn fields(&self) -> &Fields<'a> {
@@ -161,6 +150,11 @@ pub struct CanonicalRequest {
 
 impl CanonicalRequest {
     /// The canonical request for a request as it stands.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn new(
         request: &SignableRequest<'_>,
         payload: &PayloadHash,
@@ -170,6 +164,7 @@ impl CanonicalRequest {
             fields: &[],
             host: request.host(),
             only: None,
+            wire: None,
         };
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, settings, &additions)?;
@@ -178,6 +173,11 @@ impl CanonicalRequest {
     }
 
     /// The canonical request for `http::request::Parts` as they stand.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn from_parts(
         parts: &http::request::Parts,
         payload: &PayloadHash,
@@ -256,6 +256,25 @@ impl CanonicalRequest {
             }
             sink.put(part.as_bytes());
         }
+    }
+
+    /// The same canonical request with the values of the headers for which
+    /// `redact` answers `true` (given the lowercase name) replaced by
+    /// `<redacted>`.
+    pub(crate) fn with_values_redacted(mut self, redact: impl Fn(&str) -> bool) -> Self {
+        let mut headers = String::with_capacity(self.headers.len());
+        for line in self.headers.lines() {
+            match line.split_once(':') {
+                Some((name, _)) if redact(name) => {
+                    headers.push_str(name);
+                    headers.push_str(":<redacted>");
+                }
+                _ => headers.push_str(line),
+            }
+            headers.push('\n');
+        }
+        self.headers = headers;
+        self
     }
 
     /// The text with every header value replaced by `<redacted>`: safe to

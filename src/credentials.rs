@@ -51,11 +51,19 @@ struct SessionToken {
 
 impl Credentials {
     /// Long-term credentials: an access key id and a secret access key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidAccessKeyId`](crate::Error::InvalidAccessKeyId) or [`Error::InvalidSecretAccessKey`](crate::Error::InvalidSecretAccessKey) when a key is empty, too long, or holds whitespace or control characters.
     pub fn new(access_key_id: &str, secret_access_key: &str) -> Result<Self, Error> {
         Self::build(access_key_id, secret_access_key, None, None)
     }
 
     /// Temporary credentials: adds a session token and, if known, when they expire.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidAccessKeyId`](crate::Error::InvalidAccessKeyId), [`Error::InvalidSecretAccessKey`](crate::Error::InvalidSecretAccessKey) or [`Error::InvalidSessionToken`](crate::Error::InvalidSessionToken) when a part is empty or holds characters it cannot (see [`Credentials::new`]).
     pub fn with_session_token(
         access_key_id: &str,
         secret_access_key: &str,
@@ -71,6 +79,10 @@ impl Credentials {
     }
 
     /// Any combination of the parts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidAccessKeyId`](crate::Error::InvalidAccessKeyId), [`Error::InvalidSecretAccessKey`](crate::Error::InvalidSecretAccessKey) or [`Error::InvalidSessionToken`](crate::Error::InvalidSessionToken) when a part is empty or holds characters it cannot (see [`Credentials::new`]).
     pub fn build(
         access_key_id: &str,
         secret_access_key: &str,
@@ -191,6 +203,11 @@ impl SessionToken {
         if token.is_empty() {
             return Err(Error::InvalidSessionToken {
                 reason: "it is empty",
+            });
+        }
+        if token.len() > crate::limits::MAX_HEADER_FIELD_BYTES {
+            return Err(Error::InvalidSessionToken {
+                reason: "it is longer than a header field may be (16384 bytes)",
             });
         }
         if token.bytes().any(|b| b.is_ascii_control() || b == b' ') || !token.is_ascii() {

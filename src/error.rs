@@ -75,6 +75,19 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// With S3's rules ([`UriEncoding::Single`](crate::UriEncoding::Single)),
+    /// the path holds a raw `+`. S3 reads it as a space, so the request
+    /// would not mean what it most likely says. [`Signer::sign`](crate::Signer::sign)
+    /// and [`Signer::presign`](crate::Signer::presign) write it `%2B`
+    /// themselves; a request signed from a [`SignableRequest`](crate::SignableRequest)
+    /// must spell it out.
+    #[error(
+        "the path {path:?} holds a raw '+', which S3 reads as a space: write %2B for a plus sign or %20 for a space"
+    )]
+    PlusInPath {
+        /// The path as given (shortened).
+        path: String,
+    },
     /// The query string is not valid: a '%' not followed by two hex digits, a control
     /// character, too many parameters, or a parameter that signing itself adds.
     #[error("invalid query string: {reason}")]
@@ -178,7 +191,8 @@ pub(crate) fn lossy(bytes: &[u8]) -> String {
 }
 
 /// A query string with the value of any `X-Amz-Security-Token` parameter
-/// (the key compared case-insensitively) replaced by `<redacted>`.
+/// replaced by `<redacted>`. Keys are compared decoded and without regard
+/// to letter case (`X-Amz-Security-%54oken` is the token too).
 pub(crate) fn redact_query(query: &str) -> String {
     let mut out = String::with_capacity(query.len());
     for (i, piece) in query.split('&').enumerate() {
@@ -186,7 +200,7 @@ pub(crate) fn redact_query(query: &str) -> String {
             out.push('&');
         }
         let key = piece.split_once('=').map_or(piece, |(k, _)| k);
-        if key.eq_ignore_ascii_case("X-Amz-Security-Token") {
+        if crate::percent::decode(key.as_bytes()).eq_ignore_ascii_case(b"X-Amz-Security-Token") {
             out.push_str(key);
             out.push_str("=<redacted>");
         } else {

@@ -37,6 +37,10 @@ pub struct RequestText {
 impl RequestText {
     /// Parses a request. Header names are kept as written; values are
     /// trimmed, and a folded value is joined to its line with one space.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequestText`](crate::Error::InvalidRequestText) when the request line or a header line cannot be read, or the head is over [`MAX_HEAD_BYTES`](crate::MAX_HEAD_BYTES); it names the line.
     pub fn parse(input: &[u8]) -> Result<Self, Error> {
         let bad = |line: usize, reason: &'static str| Error::InvalidRequestText { line, reason };
         let (head, body) = split_head(input);
@@ -143,6 +147,10 @@ impl RequestText {
     }
 
     /// A view for signing. `pairs` is [`RequestText::header_pairs`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the method, the URI or a header field breaks a rule (each variant names the part and the reason).
     pub fn signable<'a>(
         &'a self,
         pairs: &'a [(&'a str, &'a [u8])],

@@ -113,12 +113,40 @@
 //! # Ok::<(), awsig::Error>(())
 //! ```
 //!
+//! ## What to use for what
+//!
+//! - **Sign a request** in its headers: [`Signer::sign`] on an
+//!   `http::Request`, [`Signer::signing_output`] for any other HTTP type
+//!   (from a [`SignableRequest`]), [`Signer::sign_into`] without allocating.
+//! - **Presign** a URL: [`Signer::presign`], [`Signer::presign_output`].
+//! - **Verify** a signed request on the server side: [`verify_request`],
+//!   [`verify_parts`] or [`verify`] with a [`Policy`]; a failure is a
+//!   [`Rejection`] carrying the AWS error code.
+//! - **Find credentials** (feature `credentials`): `provider::DefaultChain`
+//!   tries the sources in the AWS CLI's order; `provider::CredentialsCache`
+//!   and `provider::ProviderSigner` refresh them before they expire.
+//! - **Stream a body**: sign with [`PayloadHash::Unsigned`]
+//!   (`UNSIGNED-PAYLOAD`, for S3 over HTTPS) or with a hash computed while
+//!   the body was written ([`PayloadHash::from_hex`]). Signing each chunk
+//!   of an `aws-chunked` body is not implemented yet: only its seed
+//!   signature ([`PayloadHash::StreamingSigned`]).
+//! - **Pick the service and region from a URL**: [`endpoint::infer`],
+//!   [`endpoint::check`]; [`endpoint::check_aws_region`] for the shape of an
+//!   AWS region.
+//! - **See each stage**, to find why a server disagrees:
+//!   [`Signer::canonical_request`], [`CanonicalRequest`], [`StringToSign`],
+//!   [`SigningKey`], [`Signature`].
+//!
 //! ## S3 and every other service
 //!
 //! [`Settings::for_service`] picks the rules: S3 signs the path as sent
 //! (no normalization, single encoding) and adds `x-amz-content-sha256`;
 //! every other service, `aps` (Amazon Managed Prometheus) included,
-//! normalizes the path and encodes it twice.
+//! normalizes the path and encodes it twice. Signing names are lower-case
+//! ([`Service`] refuses `S3`); any region name is accepted, since
+//! S3-compatible servers name their own (`garage`, `auto`), and
+//! [`endpoint::check_aws_region`] is there to refuse what does not look like
+//! an AWS region.
 //!
 //! ## Crate features
 //!
@@ -128,6 +156,7 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![deny(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -144,13 +173,14 @@
     )
 )]
 
-mod auth_buf;
 mod canonical_request;
 mod credentials;
+pub mod endpoint;
 mod error;
+mod fast_path;
 mod http_text;
 mod payload;
-mod prepared;
+mod percent;
 mod presign;
 #[cfg(feature = "credentials")]
 pub mod provider;
@@ -164,20 +194,20 @@ mod signing_key;
 mod sink;
 mod stack_vec;
 mod string_to_sign;
-mod template;
 mod verify;
+mod wire;
 
-pub use auth_buf::AuthorizationBuf;
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;
 pub use error::Error;
+pub use fast_path::auth_buf::AuthorizationBuf;
+pub use fast_path::prepared::PreparedRequest;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
 pub use payload::{
     EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
 };
-pub use prepared::PreparedRequest;
 pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
 pub use request::SignableRequest;
 pub use scope::{AmzDate, CredentialScope, Region, Service};
@@ -192,19 +222,30 @@ pub use string_to_sign::{ALGORITHM, StringToSign};
 pub use verify::{
     Acceptance, AuthKind, AuthParseError, AuthorizationHeader, ContentSha256Check, CredentialText,
     CredentialsLookup, DEFAULT_MAX_CLOCK_SKEW, LookupError, MAX_AUTH_TEXT_BYTES, Mismatch, Payload,
-    Policy, PresignedQuery, Rejection, ServiceRules, Verified, is_presigned_query,
+    Policy, PresignedQuery, Rejection, ServiceRules, TokenProblem, Verified, is_presigned_query,
     parse_authorization, parse_credential, parse_presigned_query, parse_signed_headers, verify,
     verify_parts, verify_request,
 };
 
 /// Limits on the work one request can ask for.
+///
+/// The signer and the verifier apply the same limits to the request as it
+/// goes on the wire: signing counts the header fields and query parameters
+/// it adds, and refuses what the verifier would refuse, so that whatever is
+/// signed can be verified.
 pub mod limits {
-    /// The most header fields a request to sign may have (repeats count).
+    /// The most header fields a request may have on the wire (repeats
+    /// count, and so do the fields signing adds).
     pub const MAX_HEADER_FIELDS: usize = 256;
-    /// The largest header field value (or name), in bytes.
+    /// The largest header field value (or name), in bytes; this includes
+    /// the `authorization` value signing writes and the session token.
     pub const MAX_HEADER_FIELD_BYTES: usize = 16 * 1024;
-    /// The most query parameters a request to sign may have.
+    /// The most query parameters a request may have on the wire (with a
+    /// presigned URL's `X-Amz-*` parameters).
     pub const MAX_QUERY_PARAMS: usize = 4096;
+    /// The longest query string on the wire, in bytes (with a presigned
+    /// URL's `X-Amz-*` parameters).
+    pub const MAX_QUERY_BYTES: usize = 128 * 1024;
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

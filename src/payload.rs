@@ -83,6 +83,10 @@ impl PayloadHash {
     }
 
     /// A hash computed elsewhere: must be exactly 64 lowercase hex digits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPayloadHash`](crate::Error::InvalidPayloadHash) when the text is not 64 lowercase hexadecimal digits.
     pub fn from_hex(hex: &str) -> Result<Self, Error> {
         let b = hex.as_bytes();
         if b.len() != 64 {
@@ -102,6 +106,10 @@ impl PayloadHash {
 
     /// Parses any value `x-amz-content-sha256` may carry: a hex digest or one
     /// of the markers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPayloadHash`](crate::Error::InvalidPayloadHash) when the text is neither 64 lowercase hexadecimal digits nor one of the markers (`UNSIGNED-PAYLOAD`, `STREAMING-…`).
     pub fn parse(text: &str) -> Result<Self, Error> {
         match text {
             UNSIGNED_PAYLOAD => Ok(Self::Unsigned),

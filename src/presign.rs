@@ -5,13 +5,18 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use crate::canonical_request::encode::{COMPONENT, encode};
-use crate::canonical_request::headers::Additions;
-use crate::canonical_request::query::Param;
+use crate::canonical_request::headers::{Additions, WireChange};
+use crate::canonical_request::query::{self, Param};
 use crate::canonical_request::{CanonicalRequest, Plan};
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::fast_path::template::{
+    self, DATE_MARK, DAY_MARK, HeaderShape, Kind, PAYLOAD_MARK, Shape, TOKEN_MARK, Template,
+    TokenText, signed_token, write_piece,
+};
+use crate::limits::MAX_QUERY_PARAMS;
 use crate::payload::PayloadHash;
+use crate::percent::{COMPONENT, encode};
 use crate::request::SignableRequest;
 use crate::scope::AmzDate;
 use crate::settings::{CredentialExpiryCheck, SessionTokenMode};
@@ -20,10 +25,6 @@ use crate::signature::Signature;
 use crate::sink::{CountSink, Sink};
 use crate::stack_vec::StackVec;
 use crate::string_to_sign::{ALGORITHM, StringToSign};
-use crate::template::{
-    self, DATE_MARK, DAY_MARK, HeaderShape, Kind, PAYLOAD_MARK, Shape, TOKEN_MARK, Template,
-    TokenText, signed_token, write_piece,
-};
 
 /// The longest expiry AWS accepts for a presigned URL: 7 days.
 pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(604_800);
@@ -101,6 +102,10 @@ impl PresignOutput {
     }
 
     /// The URI with the parameters appended to its query.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUri`](crate::Error::InvalidUri) when the URI with the parameters appended cannot be parsed again.
     pub fn apply_to_uri(&self, uri: &http::Uri) -> Result<http::Uri, Error> {
         let failed = || Error::InvalidUri {
             reason: "the presigned URI could not be built",
@@ -269,6 +274,17 @@ const SIGNATURE_PARAM: &str = "X-Amz-Signature=";
 impl Signer {
     /// Presigns an `http::Request` in place: appends the `X-Amz-*`
     /// parameters to its URI. `expires` must be 1..=604800 whole seconds.
+    ///
+    /// The URI is first put in the form every HTTP client sends unchanged,
+    /// as [`Signer::sign`] describes.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials;
+    /// - [`Error::InvalidUri`](crate::Error::InvalidUri) when the presigned URI cannot be built.
     pub fn presign<B>(
         &self,
         request: &mut http::Request<B>,
@@ -276,18 +292,24 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output = self.presign_output(
-            &SignableRequest::from_request(request)?,
-            expires,
-            payload,
-            now,
-        )?;
-        let uri = output.apply_to_uri(request.uri())?;
+        let rewritten = crate::wire::rewrite(request.uri(), self.settings())?;
+        let uri = rewritten.as_ref().unwrap_or(request.uri());
+        let view = SignableRequest::from_http(request.method(), uri, request.headers())?;
+        let output = self.presign_output(&view, expires, payload, now)?;
+        let uri = output.apply_to_uri(uri)?;
         *request.uri_mut() = uri;
         Ok(output.signature)
     }
 
     /// Presigns `http::request::Parts` in place, as [`Signer::presign`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials;
+    /// - [`Error::InvalidUri`](crate::Error::InvalidUri) when the presigned URI cannot be built.
     pub fn presign_parts(
         &self,
         parts: &mut http::request::Parts,
@@ -295,13 +317,22 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output =
-            self.presign_output(&SignableRequest::from_parts(parts)?, expires, payload, now)?;
-        parts.uri = output.apply_to_uri(&parts.uri)?;
+        let rewritten = crate::wire::rewrite(&parts.uri, self.settings())?;
+        let uri = rewritten.as_ref().unwrap_or(&parts.uri);
+        let view = SignableRequest::from_http(&parts.method, uri, &parts.headers)?;
+        let output = self.presign_output(&view, expires, payload, now)?;
+        parts.uri = output.apply_to_uri(uri)?;
         Ok(output.signature)
     }
 
     /// Computes the query parameters to add without touching the request.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials.
     pub fn presign_output(
         &self,
         request: &SignableRequest<'_>,
@@ -313,6 +344,13 @@ impl Signer {
     }
 
     /// As [`Signer::presign_output`], with other credentials than the signer's own.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials.
     pub fn presign_output_with(
         &self,
         credentials: &Credentials,
@@ -391,6 +429,13 @@ impl Signer {
     }
 
     /// The canonical request that [`Signer::presign`] would sign.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
+    /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials.
     pub fn presign_canonical_request(
         &self,
         request: &SignableRequest<'_>,
@@ -491,7 +536,13 @@ impl Signer {
             fields: &[],
             host: request.host(),
             only: None,
+            wire: Some(WireChange {
+                dropped: &[],
+                extra: 0,
+            }),
         };
+        crate::sign::check_path_to_sign(request, self.settings())?;
+        check_presignable(request)?;
         let mut plan = Plan::start_with_payload_text(request, payload);
         plan.collect_fields(request, self.settings(), &additions)?;
 
@@ -521,21 +572,50 @@ impl Signer {
             extra.push(Param::canonical(key, value));
         }
         plan.collect_params(request, extra.as_slice())?;
-        if let Some(clash) = request
-            .query()
-            .split('&')
-            .map(|piece| piece.split_once('=').map_or(piece, |(k, _)| k))
-            .find(|key| AUTH_PARAMS.iter().any(|a| a.eq_ignore_ascii_case(key)))
-        {
+        // With the signature, as the URL goes on the wire.
+        let params = plan.param_count() + 1 + usize::from(extra.len() < layout.count);
+        if params > MAX_QUERY_PARAMS {
             return Err(Error::InvalidQuery {
-                reason: format!("it already contains {clash}, which presigning adds"),
+                reason: format!(
+                    "it has {params} parameters once presigned (the limit is {MAX_QUERY_PARAMS})"
+                ),
             });
         }
+        let query = request.query().len();
+        query::check_len(query + usize::from(query > 0) + text.len() + SIGNATURE_PARAM.len() + 64)?;
         let out = finish(&plan, self.settings());
         drop(plan);
         drop(extra);
         Ok((out, text, layout))
     }
+}
+
+/// Refuses what a presigned request cannot carry: a query parameter whose
+/// name, decoded, is one that presigning adds (compared without regard to
+/// letter case), and the `authorization` and `x-amz-security-token` headers,
+/// which would compete with the signature and the token in the query.
+fn check_presignable(request: &SignableRequest<'_>) -> Result<(), Error> {
+    if let Some(clash) = query::decoded_keys(request.query()).find(|key| {
+        AUTH_PARAMS
+            .iter()
+            .any(|a| a.as_bytes().eq_ignore_ascii_case(key))
+    }) {
+        return Err(Error::InvalidQuery {
+            reason: format!(
+                "it already contains {}, which presigning adds",
+                crate::error::lossy(&clash)
+            ),
+        });
+    }
+    for name in ["authorization", crate::sign::X_AMZ_SECURITY_TOKEN] {
+        if request.has_header(name) {
+            return Err(Error::InvalidHeaderName {
+                name: name.to_owned(),
+                reason: "a presigned request carries its signature and session token in the query: remove this header",
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What a presigning template depends on: the header shape, and what the

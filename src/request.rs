@@ -4,7 +4,6 @@ use std::fmt;
 
 use http::HeaderMap;
 
-use crate::canonical_request::check_method;
 use crate::error::{Error, lossy, redact_query};
 
 /// The headers of a request: an `http::HeaderMap`, or a plain list for
@@ -51,16 +50,28 @@ pub struct SignableRequest<'a> {
 
 impl<'a> SignableRequest<'a> {
     /// A view of an `http::Request`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the method, the URI or a header field breaks a rule (each variant names the part and the reason).
     pub fn from_request<B>(request: &'a http::Request<B>) -> Result<Self, Error> {
         Self::from_http(request.method(), request.uri(), request.headers())
     }
 
     /// A view of `http::request::Parts`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the method, the URI or a header field breaks a rule (each variant names the part and the reason).
     pub fn from_parts(parts: &'a http::request::Parts) -> Result<Self, Error> {
         Self::from_http(&parts.method, &parts.uri, &parts.headers)
     }
 
     /// A view of a method, URI and headers from the `http` crate.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the method, the URI or a header field breaks a rule (each variant names the part and the reason).
     pub fn from_http(
         method: &'a http::Method,
         uri: &'a http::Uri,
@@ -71,7 +82,7 @@ impl<'a> SignableRequest<'a> {
             None => None,
         };
         let path = uri.path();
-        crate::canonical_request::uri::check_path(path)?;
+        check_path(path)?;
         Ok(Self {
             method: method.as_str(),
             path,
@@ -84,6 +95,10 @@ impl<'a> SignableRequest<'a> {
     /// A view of a request given as text: a method, a URI (absolute,
     /// `https://host/path?query`, or origin-form, `/path?query` with the host
     /// in a `Host` header) and a list of `(name, value)` header fields.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the method, the URI or a header field breaks a rule (each variant names the part and the reason).
     pub fn new(
         method: &'a str,
         uri: &'a str,
@@ -115,7 +130,7 @@ impl<'a> SignableRequest<'a> {
         };
         let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        crate::canonical_request::uri::check_path(path)?;
+        check_path(path)?;
         Ok(Self {
             method,
             path,
@@ -160,6 +175,22 @@ impl<'a> SignableRequest<'a> {
         }
     }
 
+    /// Calls `f` with the name of every header field, in order.
+    pub(crate) fn for_each_header_name(&self, mut f: impl FnMut(&str)) {
+        match self.headers {
+            HeaderSource::Map(m) => m.keys().for_each(|k| f(k.as_str())),
+            HeaderSource::List(l) => l.iter().for_each(|(n, _)| f(n)),
+        }
+    }
+
+    /// Whether the request has a header field named `name` (lowercase).
+    pub(crate) fn has_header(&self, name: &str) -> bool {
+        match self.headers {
+            HeaderSource::Map(m) => m.contains_key(name),
+            HeaderSource::List(l) => l.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)),
+        }
+    }
+
     /// The values of every header field named `name` (case-insensitively), in order.
     pub(crate) fn header_values(&self, name: &str) -> Vec<&'a [u8]> {
         match self.headers {
@@ -189,6 +220,27 @@ impl fmt::Debug for SignableRequest<'_> {
             .field("header_names", &names)
             .finish()
     }
+}
+
+/// Checks an HTTP method: an RFC 9110 token of at most 64 bytes.
+pub(crate) fn check_method(method: &str) -> Result<(), Error> {
+    let ok = !method.is_empty()
+        && method.len() <= 64
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidMethod {
+            method: lossy(method.as_bytes()),
+        })
+    }
+}
+
+/// Checks a wire-form path: valid escapes and no control characters.
+pub(crate) fn check_path(path: &str) -> Result<(), Error> {
+    crate::percent::check_wire_text(path.as_bytes()).map_err(|reason| Error::InvalidPath { reason })
 }
 
 /// Whether a host (with its port) may hold a byte: printable ASCII but for

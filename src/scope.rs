@@ -23,6 +23,10 @@ pub struct AmzDate {
 impl AmzDate {
     /// The signing time for an instant. Fails before 1970 or after year 9999.
     /// Sub-second parts are dropped, as in every AWS signer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when the time is before 1970-01-01 or after 9999-12-31T23:59:59Z.
     pub fn from_system_time(time: SystemTime) -> Result<Self, Error> {
         let secs = time
             .duration_since(UNIX_EPOCH)
@@ -34,6 +38,10 @@ impl AmzDate {
     }
 
     /// The signing time for whole seconds since the Unix epoch.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when the time is after 9999-12-31T23:59:59Z.
     pub fn from_unix_seconds(secs: u64) -> Result<Self, Error> {
         thread_local! {
             /// The last date made on this thread: callers that sign at high
@@ -71,6 +79,10 @@ impl AmzDate {
     }
 
     /// Parses the basic form `YYYYMMDDTHHMMSSZ` (as in `X-Amz-Date`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidDate`](crate::Error::InvalidDate) when the text is not `YYYYMMDDTHHMMSSZ` or names no real date and time.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let bad = || Error::InvalidDate {
             text: lossy(text.as_bytes()),
@@ -101,6 +113,11 @@ impl AmzDate {
     }
 
     /// Parses an RFC 3339 UTC time such as `2015-08-30T12:36:00Z`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidDate`](crate::Error::InvalidDate) when the text is not an RFC 3339 time;
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when it is before 1970 or after the year 9999.
     pub fn parse_rfc3339(text: &str) -> Result<Self, Error> {
         let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
             .map_err(|_| Error::InvalidDate {
@@ -221,15 +238,19 @@ fn unix_from_parts(y: u64, mo: u64, d: u64, h: u64, mi: u64, s: u64) -> Option<u
 }
 
 macro_rules! scope_part {
-    ($(#[$doc:meta])* $name:ident, $variant:ident, $field:ident) => {
+    ($(#[$doc:meta])* $name:ident, $variant:ident, $field:ident, $check:path) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash)]
         pub struct $name(String);
 
         impl $name {
-            /// Validates the name: 1 to 64 bytes, no '/', whitespace or control characters.
+            /// Validates the name (see the type's documentation for the rules).
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("[`Error::", stringify!($variant), "`] when the name breaks a rule; its reason says which.")]
             pub fn new(name: &str) -> Result<Self, Error> {
-                check_scope_part(name).map_err(|reason| Error::$variant {
+                $check(name).map_err(|reason| Error::$variant {
                     $field: lossy(name.as_bytes()),
                     reason,
                 })?;
@@ -264,16 +285,29 @@ macro_rules! scope_part {
 }
 
 scope_part!(
-    /// An AWS region such as `us-east-1`, as it appears in the credential scope.
+    /// A region such as `us-east-1`, as it appears in the credential scope.
+    ///
+    /// Any name of 1 to 64 ASCII bytes without '/', whitespace or control
+    /// characters is accepted, because S3-compatible servers name their own
+    /// regions (MinIO's `us-east-1` by default, Garage's `garage`, Cloudflare
+    /// R2's `auto`). To refuse what is not shaped like an AWS region, use
+    /// [`check_aws_region`](crate::endpoint::check_aws_region).
     Region,
     InvalidRegion,
-    region
+    region,
+    check_scope_part
 );
 scope_part!(
-    /// An AWS signing name such as `s3`, `sqs` or `aps`, as it appears in the credential scope.
+    /// An AWS signing name such as `s3`, `sqs` or `aps`, as it appears in the
+    /// credential scope: 1 to 64 ASCII bytes, no '/', whitespace, control
+    /// characters or upper-case letters. Signing names are lower-case; `S3`
+    /// would silently get the rules of every other service instead of the S3
+    /// rules ([`Settings::for_service`](crate::Settings::for_service)), so it
+    /// is refused.
     Service,
     InvalidService,
-    service
+    service,
+    check_service
 );
 
 fn check_scope_part(name: &str) -> Result<(), &'static str> {
@@ -294,6 +328,16 @@ fn check_scope_part(name: &str) -> Result<(), &'static str> {
     }
     if !name.is_ascii() {
         return Err("it contains non-ASCII characters");
+    }
+    Ok(())
+}
+
+fn check_service(name: &str) -> Result<(), &'static str> {
+    check_scope_part(name)?;
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(
+            "it has upper-case letters: signing names are lower-case, such as s3, aps or sqs",
+        );
     }
     Ok(())
 }
@@ -408,6 +452,15 @@ mod tests {
         for bad in ["", "us/east", "us east", "us\neast", "é"] {
             assert!(Region::new(bad).is_err(), "{bad:?}");
             assert!(Service::new(bad).is_err(), "{bad:?}");
+        }
+        // Signing names are lower-case; regions of S3-compatible servers
+        // are whatever the server calls them.
+        for upper in ["S3", "APS", "Sqs"] {
+            let err = Service::new(upper).unwrap_err().to_string();
+            assert!(err.contains("upper-case"), "{err}");
+        }
+        for region in ["garage", "auto", "US-EAST", "minio_local"] {
+            assert!(Region::new(region).is_ok(), "{region}");
         }
     }
 }

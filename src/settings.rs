@@ -9,8 +9,10 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PathNormalization {
-    /// Remove `.` and `..` segments (RFC 3986 §5.2.4) and merge duplicate
-    /// slashes. What every service except S3 expects.
+    /// Remove `.` and `..` segments and merge duplicate slashes, keeping a
+    /// trailing slash only where the path as sent ends in one (`/a/b/..` is
+    /// signed as `/a`, as aws-c-auth and botocore do, not RFC 3986's `/a/`).
+    /// What every service except S3 expects.
     Enabled,
     /// Sign the path as sent. S3 needs this: `a//b` and `a/./b` are distinct
     /// object keys there.
@@ -25,8 +27,10 @@ pub enum UriEncoding {
     /// `%253D`. What every service except S3 expects (API Gateway, Lambda
     /// function ARNs in paths, and so on).
     Double,
-    /// Sign the path encoded once, as sent; bytes that were not encoded are
-    /// encoded, existing escapes kept. S3 needs this.
+    /// Sign the path as S3 reads it: decoded (a raw `+` reading as a space)
+    /// and encoded once again, unreserved characters and `/` bare and every
+    /// other byte `%XX` with upper-case hex, so `/%7E` is signed as `/~` and
+    /// `/a%2bb` as `/a%2Bb`. S3 needs this.
     Single,
 }
 

@@ -7,19 +7,23 @@ use std::time::SystemTime;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::canonical_request::headers::Additions;
+use crate::canonical_request::headers::{Additions, WireChange};
+use crate::canonical_request::query;
 use crate::canonical_request::{CanonicalRequest, Plan};
 use crate::credentials::Credentials;
 use crate::error::{Error, Redacted};
+use crate::fast_path::template::{
+    self, DATE_MARK, HeaderShape, Kind, PAYLOAD_MARK, TOKEN_MARK, Template, TokenText, signed_token,
+};
+use crate::limits::MAX_HEADER_FIELD_BYTES;
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::{AmzDate, CredentialScope, Region, Service};
-use crate::settings::{ContentSha256Header, Settings};
+use crate::settings::{ContentSha256Header, Settings, UriEncoding};
 use crate::signature::Signature;
 use crate::signing_key::{KeyCache, KeyFor, SigningKey};
 use crate::sink::{CountSink, Sink};
 use crate::string_to_sign::{ALGORITHM, StringToSign};
-use crate::template::{self, HeaderShape, Kind, TokenText, signed_token};
 
 pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
 pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
@@ -62,6 +66,11 @@ pub struct Signer {
 
 impl Signer {
     /// A signer with the preset for `service` ([`Settings::for_service`]).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidRegion`](crate::Error::InvalidRegion) when the region is empty, longer than 64 bytes, or holds '/', whitespace, control or non-ASCII characters;
+    /// - [`Error::InvalidService`](crate::Error::InvalidService) for the same faults in the service, or upper-case letters.
     pub fn new(credentials: Credentials, region: &str, service: &str) -> Result<Self, Error> {
         let region = Region::new(region)?;
         let service = Service::new(service)?;
@@ -146,33 +155,69 @@ impl Signer {
     /// `x-amz-security-token` (with temporary credentials),
     /// `x-amz-content-sha256` (when the settings ask for it) and
     /// `authorization`. Returns the signature.
+    ///
+    /// Before signing, the URI is put in the form every HTTP client sends
+    /// unchanged (hyper as it is, reqwest through the `url` crate): the host
+    /// in lower case, IPv6 literals in their shortest form, dot segments
+    /// removed where the service normalizes paths, `\`, `{` and `}`
+    /// percent-encoded, and with S3's rules a raw `+` in the path written
+    /// `%2B` (S3 reads a raw `+` as a space). Each rewrite means the same to
+    /// the server; the request is signed as it will be sent.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn sign<B>(
         &self,
         request: &mut http::Request<B>,
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output = self.signing_output(&SignableRequest::from_request(request)?, payload, now)?;
+        let rewritten = crate::wire::rewrite(request.uri(), &self.settings)?;
+        let uri = rewritten.as_ref().unwrap_or(request.uri());
+        let view = SignableRequest::from_http(request.method(), uri, request.headers())?;
+        let output = self.signing_output(&view, payload, now)?;
         let signature = output.signature;
+        if let Some(uri) = rewritten {
+            *request.uri_mut() = uri;
+        }
         output.apply_to(request.headers_mut())?;
         Ok(signature)
     }
 
-    /// Signs `http::request::Parts` in place, as [`Signer::sign`].
+    /// Signs `http::request::Parts` in place, as [`Signer::sign`] (the URI
+    /// rewritten the same way).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn sign_parts(
         &self,
         parts: &mut http::request::Parts,
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let output = self.signing_output(&SignableRequest::from_parts(parts)?, payload, now)?;
+        let rewritten = crate::wire::rewrite(&parts.uri, &self.settings)?;
+        let uri = rewritten.as_ref().unwrap_or(&parts.uri);
+        let view = SignableRequest::from_http(&parts.method, uri, &parts.headers)?;
+        let output = self.signing_output(&view, payload, now)?;
         let signature = output.signature;
+        if let Some(uri) = rewritten {
+            parts.uri = uri;
+        }
         output.apply_to(&mut parts.headers)?;
         Ok(signature)
     }
 
     /// Computes the headers to add without touching the request: for callers
     /// with other HTTP types, or that want to inspect before applying.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn signing_output(
         &self,
         request: &SignableRequest<'_>,
@@ -185,6 +230,11 @@ impl Signer {
     /// As [`Signer::signing_output`], with other credentials than the
     /// signer's own (for example fresh ones from a provider). The key cache
     /// notices the change.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn signing_output_with(
         &self,
         credentials: &Credentials,
@@ -194,12 +244,9 @@ impl Signer {
     ) -> Result<SigningOutput, Error> {
         let date = AmzDate::from_system_time(now)?;
         let mut auth = Vec::new();
-        let signature =
+        let (signature, payload_header) =
             self.write_authorization(credentials, request, payload, &date, &mut auth)?;
-        let content_sha256 = match self.settings.content_sha256 {
-            ContentSha256Header::Include => Some(*payload),
-            ContentSha256Header::Omit => None,
-        };
+        let content_sha256 = payload_header.then_some(*payload);
         Ok(SigningOutput {
             amz_date: date,
             authorization: auth,
@@ -212,10 +259,12 @@ impl Signer {
     /// Signs `request` at `date` and writes the `authorization` value into
     /// `auth` (cleared first; grown to the exact length when it is too small).
     /// Shared by [`Signer::signing_output_with`] and the reusable-buffer path.
+    /// Returns the signature, and whether signing set `x-amz-content-sha256`
+    /// (see [`Signer::signs_payload_header`]).
     ///
     /// The canonical request's digest comes from this thread's template
     /// when it holds the request's shape, else from canonicalizing the
-    /// request (and the shape is noted, see [`crate::template`]).
+    /// request (and the shape is noted, see [`crate::fast_path::template`]).
     pub(crate) fn write_authorization(
         &self,
         credentials: &Credentials,
@@ -223,7 +272,7 @@ impl Signer {
         payload: &PayloadHash,
         date: &AmzDate,
         auth: &mut Vec<u8>,
-    ) -> Result<Signature, Error> {
+    ) -> Result<(Signature, bool), Error> {
         let scope = self.scope(date);
         let token = signed_token(&self.settings, credentials);
         let shape = HeaderShape {
@@ -233,12 +282,15 @@ impl Signer {
         };
         let memo = template::lookup(Kind::Header, &shape, |template| {
             let list = SignedList::Bytes(template.signed_headers());
-            self.write_authorization_head(credentials, &scope, list, auth);
+            self.write_authorization_head(credentials, &scope, list, auth)?;
             let token = TokenText::Raw(token.unwrap_or_default().as_bytes());
-            template.digest(date, payload, token)
+            Ok((
+                template.digest(date, payload, token),
+                template.signs_payload_header(),
+            ))
         });
-        let digest = match memo {
-            Some(digest) => digest,
+        let (digest, payload_header) = match memo {
+            Some(digest) => digest?,
             None => {
                 let digest = self.with_header_plan(
                     request,
@@ -251,14 +303,14 @@ impl Signer {
                             &scope,
                             SignedList::Plan(plan),
                             auth,
-                        );
-                        plan.hash(&self.settings)
+                        )?;
+                        Ok(plan.hash(&self.settings))
                     },
-                )?;
+                )??;
                 template::learn(Kind::Header, &shape, |template, scratch| {
-                    template.render(self, credentials, request, scratch)
+                    self.render_template(template, credentials, request, scratch)
                 });
-                digest
+                (digest, self.signs_payload_header(request))
             }
         };
         let signature = self.sign_string(
@@ -267,7 +319,43 @@ impl Signer {
             &StringToSign::from_digest(scope, &digest),
         );
         auth.put(signature.as_bytes());
-        Ok(signature)
+        Ok((signature, payload_header))
+    }
+
+    /// Renders the header-signing template of `request` as this signer signs
+    /// it with `credentials`: its canonical request with marks for the date,
+    /// the payload hash and the token. `Ok(false)` when the rendered text does
+    /// not hold exactly the marks expected (then the template must not be
+    /// used).
+    pub(crate) fn render_template(
+        &self,
+        template: &mut Template,
+        credentials: &Credentials,
+        request: &SignableRequest<'_>,
+        scratch: &mut Vec<u8>,
+    ) -> Result<bool, Error> {
+        let token = signed_token(&self.settings, credentials).map(|_| TOKEN_MARK);
+        scratch.clear();
+        let mut signed = Vec::new();
+        self.with_header_plan(request, DATE_MARK, PAYLOAD_MARK, token, |plan| {
+            plan.write(scratch, &self.settings);
+            plan.write_signed_headers(&mut signed);
+        })?;
+        let payloads = if self.signs_payload_header(request) {
+            2
+        } else {
+            1
+        };
+        Ok(template.set(scratch, &signed) == [1, payloads, usize::from(token.is_some()), 0])
+    }
+
+    /// Whether header signing sets and signs `x-amz-content-sha256` for
+    /// `request`: when the settings ask for it, and whenever the request
+    /// already carries one, so that the header a server reads as the payload
+    /// hash is always the one signed.
+    pub(crate) fn signs_payload_header(&self, request: &SignableRequest<'_>) -> bool {
+        self.settings.content_sha256 == ContentSha256Header::Include
+            || request.has_header(X_AMZ_CONTENT_SHA256)
     }
 
     /// Gathers what header signing signs (the request's fields and query
@@ -283,7 +371,7 @@ impl Signer {
     ) -> Result<T, Error> {
         let mut additions_buf: [(&'static str, &[u8]); 3] = [("", b""); 3];
         let fields = header_additions(
-            &self.settings,
+            self.signs_payload_header(request),
             date,
             token,
             payload.as_bytes(),
@@ -293,7 +381,10 @@ impl Signer {
             fields,
             host: request.host(),
             only: None,
+            wire: Some(HEADER_SIGNING),
         };
+        check_path_to_sign(request, &self.settings)?;
+        check_header_signable(request)?;
         let mut plan = Plan::start_with_payload_text(request, payload);
         plan.collect_fields(request, &self.settings, &additions)?;
         plan.collect_params(request, &[])?;
@@ -302,14 +393,15 @@ impl Signer {
 
     /// Writes `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=`
     /// into `auth`, cleared and sized for the whole value: the signature's
-    /// 64 digits are all that is left to add.
+    /// 64 digits are all that is left to add. Refuses a value longer than a
+    /// header field may be.
     pub(crate) fn write_authorization_head(
         &self,
         credentials: &Credentials,
         scope: &CredentialScope<'_>,
         signed: SignedList<'_, '_>,
         auth: &mut Vec<u8>,
-    ) {
+    ) -> Result<(), Error> {
         let signed_len = match signed {
             SignedList::Plan(plan) => {
                 let mut count = CountSink::default();
@@ -332,6 +424,13 @@ impl Signer {
             + signed_len
             + 12
             + 64;
+        if len > MAX_HEADER_FIELD_BYTES {
+            return Err(Error::HeaderTooLarge {
+                name: "authorization".to_owned(),
+                len,
+                limit: MAX_HEADER_FIELD_BYTES,
+            });
+        }
         auth.clear();
         // Exactly the length, so that a fresh buffer becomes a header value
         // without another allocation.
@@ -347,9 +446,15 @@ impl Signer {
             SignedList::Bytes(list) => auth.put(list),
         }
         auth.put(b", Signature=");
+        Ok(())
     }
 
     /// The canonical request that [`Signer::sign`] would sign at `now`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn canonical_request(
         &self,
         request: &SignableRequest<'_>,
@@ -364,9 +469,45 @@ impl Signer {
     }
 }
 
+/// What header signing does to a request's fields besides adding
+/// `x-amz-date` (and the token and payload hash when it signs them): it
+/// replaces any `authorization`, and it owns `x-amz-security-token`, which
+/// the credentials set or, when they have no token, remove.
+const HEADER_SIGNING: WireChange = WireChange {
+    dropped: &["authorization", X_AMZ_SECURITY_TOKEN],
+    extra: 1,
+};
+
+/// Refuses a path that would not mean to the server what it says: with
+/// S3's rules, a raw `+` (S3 reads it as a space).
+pub(crate) fn check_path_to_sign(
+    request: &SignableRequest<'_>,
+    settings: &Settings,
+) -> Result<(), Error> {
+    if settings.uri_encoding == UriEncoding::Single && request.path().contains('+') {
+        return Err(Error::PlusInPath {
+            path: crate::error::lossy(request.path().as_bytes()),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a query that carries a presigned signature's parameters
+/// (`X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Signature`, however
+/// spelled): a request signed in its headers and its query at once is
+/// refused by servers.
+fn check_header_signable(request: &SignableRequest<'_>) -> Result<(), Error> {
+    if query::carries_presigned_signature(request.query()) {
+        return Err(Error::InvalidQuery {
+            reason: "it carries a presigned signature (X-Amz-Algorithm, X-Amz-Credential or X-Amz-Signature): sign it in its headers or its query, not both".to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// The headers signing adds and signs, in the order they are added.
 fn header_additions<'a>(
-    settings: &Settings,
+    payload_header: bool,
     date: &'a [u8],
     token: Option<&'a [u8]>,
     payload: &'a [u8],
@@ -383,7 +524,7 @@ fn header_additions<'a>(
     if let Some(token) = token {
         push(X_AMZ_SECURITY_TOKEN, token);
     }
-    if settings.content_sha256 == ContentSha256Header::Include {
+    if payload_header {
         push(X_AMZ_CONTENT_SHA256, payload);
     }
     buf.get(..n).unwrap_or(&[])
@@ -443,7 +584,9 @@ impl SigningOutput {
     /// The headers to add, as `(lowercase name, value)`, in the order
     /// `x-amz-security-token`, `x-amz-date`, `x-amz-content-sha256`,
     /// `authorization` (the ones that apply). The token is a secret: do not
-    /// log it.
+    /// log it. Signing never signs an `x-amz-security-token` the request
+    /// already carries: when this yields none, remove any such header
+    /// before sending.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
         let token = self
             .security_token
@@ -462,7 +605,13 @@ impl SigningOutput {
     }
 
     /// Inserts the headers into a header map, replacing any of the same
-    /// names. `authorization` and the token are marked sensitive.
+    /// names, and removes an `x-amz-security-token` that the credentials
+    /// did not set (one left from an earlier signing is never signed).
+    /// `authorization` and the token are marked sensitive.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue) when a value is not a valid `http::HeaderValue` (it cannot be, for values signing made from valid input).
     pub fn apply_to(self, headers: &mut HeaderMap) -> Result<(), Error> {
         let invalid = |name: &str| Error::InvalidHeaderValue {
             name: name.to_owned(),
@@ -474,11 +623,16 @@ impl SigningOutput {
             + usize::from(self.security_token.is_some())
             + usize::from(self.content_sha256.is_some());
         let _ = headers.try_reserve(adding);
-        if let Some(token) = self.security_token {
-            headers.insert(
-                const { HeaderName::from_static(X_AMZ_SECURITY_TOKEN) },
-                token,
-            );
+        let token_name = const { HeaderName::from_static(X_AMZ_SECURITY_TOKEN) };
+        match self.security_token {
+            Some(token) => {
+                headers.insert(token_name, token);
+            }
+            // A token left from an earlier signing was not signed, and
+            // belongs to other credentials.
+            None => {
+                headers.remove(token_name);
+            }
         }
         let date = date_header(&self.amz_date).ok_or_else(|| invalid(X_AMZ_DATE))?;
         headers.insert(const { HeaderName::from_static(X_AMZ_DATE) }, date);

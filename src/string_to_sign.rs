@@ -52,6 +52,10 @@ impl<'a> StringToSign<'a> {
     }
 
     /// The string to sign from the hex SHA-256 of a canonical request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPayloadHash`](crate::Error::InvalidPayloadHash) when `hex_hash` is not 64 lowercase hexadecimal digits.
     pub fn from_hex_hash(scope: CredentialScope<'a>, hex_hash: &str) -> Result<Self, crate::Error> {
         match crate::PayloadHash::from_hex(hex_hash)? {
             crate::PayloadHash::Sha256(hash) => Ok(Self { scope, hash }),

@@ -8,6 +8,20 @@
 //! signatures in constant time. A [`Policy`] sets what else a request must
 //! satisfy: the clock skew, the longest presign expiry, the regions and
 //! services, the headers that must be signed, the payload rules.
+//!
+//! By default the verifier is at least as strict as S3: an `x-amz-*` header
+//! the signature does not cover is refused (403 `AccessDenied`, "There were
+//! headers present in the request which were not signed"), the streaming
+//! payload markers are refused unless the caller says it checks the chunk
+//! signatures, and a [`Mismatch`] shows only the header values a client
+//! sets itself.
+//!
+//! A note on `+` in a query: SigV4 reads the query as percent-encoded text
+//! in which `+` is a plus sign, so `a+b` and `a%2Bb` canonicalize alike (as
+//! `a%2Bb`) and both verify against the same signature. A server that then
+//! decodes the query the way HTML forms are decoded (`+` as a space) reads a
+//! value that was not signed: decode the values of a verified request as
+//! SigV4 does, `+` as a plus sign.
 
 mod parse;
 mod rejection;
@@ -20,7 +34,7 @@ pub use parse::{
     is_presigned_query, parse_authorization, parse_credential, parse_presigned_query,
     parse_signed_headers,
 };
-pub use rejection::{AuthKind, Mismatch, Rejection};
+pub use rejection::{AuthKind, Mismatch, Rejection, TokenProblem};
 
 use crate::canonical_request::headers::Additions;
 use crate::canonical_request::{CanonicalRequest, Plan};
@@ -61,6 +75,10 @@ impl LookupError {
 /// for one [`Credentials`] value and for a slice of them.
 pub trait CredentialsLookup {
     /// The credentials for `access_key_id`; `Ok(None)` when the key is unknown.
+    ///
+    /// # Errors
+    ///
+    /// a [`LookupError`] when the store cannot be asked (it becomes [`Rejection::LookupFailed`]); an unknown key is `Ok(None)`, not an error.
     fn lookup(&self, access_key_id: &str) -> Result<Option<Credentials>, LookupError>;
 }
 
@@ -171,10 +189,29 @@ pub struct Policy {
     pub content_sha256: ContentSha256Check,
     /// Whether `UNSIGNED-PAYLOAD` is accepted. Default: accepted.
     pub unsigned_payload: Acceptance,
-    /// Whether the `STREAMING-*` payload markers are accepted (the server
-    /// then checks the chunk signatures with [`Verified::signing_key`]).
-    /// Default: accepted.
+    /// Whether the `STREAMING-*` payload markers are accepted. Their
+    /// signature covers only the headers: the body's chunks carry their own
+    /// signatures, chained from this one, which the server must check with
+    /// [`Verified::signing_key`] and [`Verified::signature`] while it reads
+    /// the body. So `Accept` says that the caller checks them. Default:
+    /// refused (`AccessDenied`).
     pub streaming_payload: Acceptance,
+    /// `x-amz-*` headers that may be present without being signed. S3
+    /// refuses any unsigned `x-amz-*` header ("There were headers present
+    /// in the request which were not signed", 403 `AccessDenied`), so that
+    /// whoever holds a presigned URL or replays a request cannot add
+    /// `x-amz-acl`, `x-amz-copy-source` or `x-amz-tagging`; so does the
+    /// verifier. Name here (lowercase) only headers a server reads after
+    /// verification, knowing they are not signed. Default: none (and
+    /// `x-amz-security-token` when the rules add the token after signing).
+    pub unsigned_headers_allowed: Vec<String>,
+    /// Headers whose values a rejection may show, besides the standard ones
+    /// (see [`Mismatch::canonical_request`]); `"*"` shows every value, as S3
+    /// does. Default: none.
+    pub disclosed_headers: Vec<String>,
+    /// Headers whose values a rejection never shows, even standard ones (a
+    /// secret a front proxy adds, for example). Default: none.
+    pub secret_headers: Vec<String>,
     /// Headers that must be signed, lowercase, besides `host` and
     /// `x-amz-date` (which always must, for header signing; for presigned
     /// URLs the date is in the query).
@@ -191,8 +228,11 @@ impl Default for Policy {
             rules: ServiceRules::ByService,
             content_sha256: ContentSha256Check::MustMatch,
             unsigned_payload: Acceptance::Accept,
-            streaming_payload: Acceptance::Accept,
+            streaming_payload: Acceptance::Refuse,
             required_signed_headers: Vec::new(),
+            unsigned_headers_allowed: Vec::new(),
+            disclosed_headers: Vec::new(),
+            secret_headers: Vec::new(),
         }
     }
 }
@@ -245,10 +285,55 @@ impl Policy {
         self
     }
 
-    /// Sets whether the streaming payload markers are accepted.
+    /// Sets whether the streaming payload markers are accepted: `Accept`
+    /// only when the caller checks the chunk signatures itself (see
+    /// [`Policy::streaming_payload`]).
     pub fn with_streaming_payload(mut self, acceptance: Acceptance) -> Self {
         self.streaming_payload = acceptance;
         self
+    }
+
+    /// Lets these `x-amz-*` headers be present without being signed (see
+    /// [`Policy::unsigned_headers_allowed`]).
+    pub fn with_unsigned_headers_allowed<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.unsigned_headers_allowed = lowercase(names);
+        self
+    }
+
+    /// Lets a rejection show the values of these headers too (`"*"`: of
+    /// every header); see [`Mismatch::canonical_request`].
+    pub fn with_disclosed_headers<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.disclosed_headers = lowercase(names);
+        self
+    }
+
+    /// Never shows the values of these headers in a rejection.
+    pub fn with_secret_headers<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.secret_headers = lowercase(names);
+        self
+    }
+
+    /// Whether a rejection may show the value of header `name` (lowercase).
+    fn discloses(&self, name: &str) -> bool {
+        if self.secret_headers.iter().any(|n| n == name) {
+            return false;
+        }
+        let standard = match name {
+            "x-amz-security-token"
+            | "x-amz-server-side-encryption-customer-key"
+            | "x-amz-copy-source-server-side-encryption-customer-key" => false,
+            _ => STANDARD_DISCLOSED.contains(&name) || name.starts_with("x-amz-"),
+        };
+        standard || self.disclosed_headers.iter().any(|n| n == "*" || n == name)
     }
 
     /// Requires these headers (besides `host` and the date) to be signed.
@@ -256,10 +341,7 @@ impl Policy {
         mut self,
         names: impl IntoIterator<Item = S>,
     ) -> Self {
-        self.required_signed_headers = names
-            .into_iter()
-            .map(|n| n.into().to_ascii_lowercase())
-            .collect();
+        self.required_signed_headers = lowercase(names);
         self
     }
 
@@ -270,6 +352,35 @@ impl Policy {
         }
     }
 }
+
+/// Header names lowercased.
+fn lowercase<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Vec<String> {
+    names
+        .into_iter()
+        .map(|n| n.into().to_ascii_lowercase())
+        .collect()
+}
+
+/// The headers whose values a rejection shows by default, besides the
+/// `x-amz-*` ones (but the session token and the SSE-C keys): what a client
+/// sets itself and needs to compare, and no proxy adds as a secret.
+const STANDARD_DISCLOSED: &[&str] = &[
+    "host",
+    "content-type",
+    "content-md5",
+    "content-length",
+    "content-encoding",
+    "content-language",
+    "content-disposition",
+    "cache-control",
+    "expires",
+    "range",
+    "date",
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+];
 
 /// A request whose signature checked out.
 pub struct Verified {
@@ -354,6 +465,10 @@ impl fmt::Debug for Verified {
 }
 
 /// Verifies an `http::Request` (the body is passed separately as `payload`).
+///
+/// # Errors
+///
+/// a [`Rejection`] naming why the request is refused, with the AWS error code ([`Rejection::code`]) and HTTP status: see [`verify`].
 pub fn verify_request<B, L: CredentialsLookup + ?Sized>(
     request: &http::Request<B>,
     payload: Payload<'_>,
@@ -367,6 +482,10 @@ pub fn verify_request<B, L: CredentialsLookup + ?Sized>(
 }
 
 /// Verifies `http::request::Parts` (the body is passed separately as `payload`).
+///
+/// # Errors
+///
+/// a [`Rejection`] naming why the request is refused: see [`verify`].
 pub fn verify_parts<L: CredentialsLookup + ?Sized>(
     parts: &http::request::Parts,
     payload: Payload<'_>,
@@ -400,6 +519,10 @@ pub fn verify_parts<L: CredentialsLookup + ?Sized>(
 /// assert_eq!((err.code(), err.status().as_u16()), ("RequestTimeTooSkewed", 403));
 /// # Ok::<(), awsig::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// a [`Rejection`]: [`Rejection::MissingAuthentication`] or [`Rejection::ConflictingAuthentication`] when the request has no or two signatures, [`Rejection::Malformed`] when they cannot be read, [`Rejection::WrongRegion`], [`Rejection::WrongService`], [`Rejection::ScopeDateMismatch`] or [`Rejection::HeaderNotSigned`] when the policy refuses the scope or the signed headers, [`Rejection::RequestTimeTooSkewed`], [`Rejection::NotYetValid`] or [`Rejection::Expired`] for the time, [`Rejection::UnknownAccessKeyId`], [`Rejection::LookupFailed`], [`Rejection::ExpiredCredentials`] or [`Rejection::InvalidToken`] for the credentials, [`Rejection::ContentSha256Mismatch`] and its neighbours for the payload, [`Rejection::InvalidRequest`] when the request cannot be canonicalized, and [`Rejection::SignatureDoesNotMatch`] (with what the verifier computed) when the signature differs.
 pub fn verify<L: CredentialsLookup + ?Sized>(
     request: &SignableRequest<'_>,
     payload: Payload<'_>,
@@ -461,7 +584,11 @@ fn verify_header<L: CredentialsLookup + ?Sized>(
     let token = match tokens.as_slice() {
         [] => None,
         [one] => Some(*one),
-        _ => return Err(Rejection::InvalidToken),
+        _ => {
+            return Err(Rejection::InvalidToken {
+                problem: TokenProblem::Repeated,
+            });
+        }
     };
     let claim = Claim {
         kind: AuthKind::Header,
@@ -499,7 +626,11 @@ fn verify_query<L: CredentialsLookup + ?Sized>(
         (Some(t), []) => Some(t.as_bytes()),
         (None, []) => None,
         (None, [one]) => Some(*one),
-        _ => return Err(Rejection::InvalidToken),
+        _ => {
+            return Err(Rejection::InvalidToken {
+                problem: TokenProblem::Repeated,
+            });
+        }
     };
     let claim = Claim {
         kind: AuthKind::Query,
@@ -630,6 +761,39 @@ fn check_required(claim: &Claim<'_>, policy: &Policy) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// Refuses `x-amz-*` headers the signature does not cover, as S3 does.
+fn check_unsigned(
+    request: &SignableRequest<'_>,
+    claim: &Claim<'_>,
+    policy: &Policy,
+) -> Result<(), Rejection> {
+    let token_after_signing = policy
+        .settings_for(claim.credential.service())
+        .session_token
+        == SessionTokenMode::AddedAfterSigning;
+    let mut names: Vec<String> = Vec::new();
+    request.for_each_header_name(|name| {
+        let is_amz = name
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
+        if !is_amz {
+            return;
+        }
+        let name = name.to_ascii_lowercase();
+        let allowed = claim.signed_headers.iter().any(|s| *s == name)
+            || policy.unsigned_headers_allowed.contains(&name)
+            || (token_after_signing && name == "x-amz-security-token");
+        if !allowed && !names.contains(&name) {
+            names.push(name);
+        }
+    });
+    if names.is_empty() {
+        return Ok(());
+    }
+    names.sort();
+    Err(Rejection::HeadersNotSigned { names })
+}
+
 fn lookup<L: CredentialsLookup + ?Sized>(
     claim: &Claim<'_>,
     credentials: &L,
@@ -648,16 +812,18 @@ fn lookup<L: CredentialsLookup + ?Sized>(
     if found.expiry().is_some_and(|e| now > e) {
         return Err(Rejection::ExpiredCredentials);
     }
-    let token_ok = match (found.session_token(), claim.token) {
-        (None, None) => true,
+    let problem = match (found.session_token(), claim.token) {
+        (None, None) => None,
         (Some(expected), Some(given)) => {
             let given = trim_ws(given);
-            crate::constant_time_eq(expected.as_bytes(), given)
+            (!crate::constant_time_eq(expected.as_bytes(), given))
+                .then_some(TokenProblem::DoesNotMatch)
         }
-        _ => false,
+        (Some(_), None) => Some(TokenProblem::Missing),
+        (None, Some(_)) => Some(TokenProblem::Unexpected),
     };
-    if !token_ok {
-        return Err(Rejection::InvalidToken);
+    if let Some(problem) = problem {
+        return Err(Rejection::InvalidToken { problem });
     }
     Ok(found)
 }
@@ -749,6 +915,7 @@ fn finish<L: CredentialsLookup + ?Sized>(
     policy: &Policy,
 ) -> Result<Verified, Rejection> {
     check_required(&claim, policy)?;
+    check_unsigned(request, &claim, policy)?;
     let expires_at = check_time(&claim, now, policy)?;
     let found = lookup(&claim, credentials, now)?;
     let region = claim.credential.region().clone();
@@ -760,6 +927,7 @@ fn finish<L: CredentialsLookup + ?Sized>(
         fields: &[],
         host: signed_request.host(),
         only: Some(&claim.signed_headers),
+        wire: None,
     };
     let mut plan = Plan::start(signed_request, &line);
     plan.collect_fields(signed_request, &settings, &additions)
@@ -791,7 +959,8 @@ fn finish<L: CredentialsLookup + ?Sized>(
     if !signature.matches(claim.signature) {
         return Err(Rejection::SignatureDoesNotMatch {
             computed: Box::new(Mismatch {
-                canonical_request: CanonicalRequest::from_plan(&plan, &settings),
+                canonical_request: CanonicalRequest::from_plan(&plan, &settings)
+                    .with_values_redacted(|name| !policy.discloses(name)),
                 string_to_sign: string_to_sign.to_string(),
             }),
         });
@@ -840,10 +1009,15 @@ mod tests {
         let refuse = Policy::new().with_unsigned_payload(Acceptance::Refuse);
         assert_eq!(code(check(&unsigned, b"x", &refuse)), Some("AccessDenied"));
 
+        // Nothing here checks the chunks: refused unless the caller says it
+        // checks them.
         let streaming = sign(PayloadHash::StreamingSigned);
-        assert_eq!(code(check(&streaming, b"x", &Policy::new())), None);
-        let refuse = Policy::new().with_streaming_payload(Acceptance::Refuse);
-        assert_eq!(code(check(&streaming, b"x", &refuse)), Some("AccessDenied"));
+        assert_eq!(
+            code(check(&streaming, b"x", &Policy::new())),
+            Some("AccessDenied")
+        );
+        let accept = Policy::new().with_streaming_payload(Acceptance::Accept);
+        assert_eq!(code(check(&streaming, b"x", &accept)), None);
 
         let hashed = sign(PayloadHash::of(b"body"));
         assert_eq!(code(check(&hashed, b"body", &Policy::new())), None);
@@ -912,7 +1086,9 @@ mod tests {
                 reason: String::new(),
             },
             Rejection::ExpiredCredentials,
-            Rejection::InvalidToken,
+            Rejection::InvalidToken {
+                problem: TokenProblem::Missing,
+            },
             Rejection::InvalidContentSha256,
             Rejection::ContentSha256Mismatch {
                 declared: String::new(),

@@ -120,9 +120,33 @@ fn every_botocore_vector_matches() {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_bytes()))
             .collect();
-        let url = v["url"].as_str().unwrap();
+        // The URL as the client sends it: for the S3 `wire-path` vectors,
+        // botocore signed S3's reading of this path (see the README).
+        let url = v["sent_url"].as_str().unwrap_or(v["url"].as_str().unwrap());
         let request = SignableRequest::new(v["method"].as_str().unwrap(), url, &pairs).unwrap();
         let expected = &v["expected"];
+        if service == "s3" && request.path().contains('+') {
+            // S3 reads a raw '+' as a space; signing refuses the path and
+            // names both spellings (the verifier accepts botocore's
+            // signature of S3's reading: tests/verify_botocore.rs).
+            let refused =
+                |r: Result<(), awsig::Error>| matches!(r, Err(awsig::Error::PlusInPath { .. }));
+            let expires = Duration::from_secs(60);
+            assert!(
+                refused(signer.signing_output(&request, &payload, now).map(drop)),
+                "{name}"
+            );
+            assert!(
+                refused(
+                    signer
+                        .presign_output(&request, expires, &payload, now)
+                        .map(drop)
+                ),
+                "{name}"
+            );
+            checked += 1;
+            continue;
+        }
 
         let mut check = |stage: &str, got: &str, want: &str| {
             if got != want {
@@ -188,7 +212,10 @@ fn every_botocore_vector_matches() {
                 staged.as_str(),
             );
             let (ob, oc, oa) = split_signed_url(&ours);
-            let (bb, bc, ba) = split_signed_url(expected["signed_url"].as_str().unwrap());
+            let (mut bb, bc, ba) = split_signed_url(expected["signed_url"].as_str().unwrap());
+            if let Some(sent) = v["sent_url"].as_str() {
+                bb = sent.split_once('?').map_or(sent, |(b, _)| b).to_owned();
+            }
             check("signed URL base", &ob, &bb);
             check("signed URL caller parameters", &oc.join("&"), &bc.join("&"));
             // The added parameters may come in any order (botocore puts

@@ -41,6 +41,8 @@ fn awsig(args: &[&str], env: &[(&str, &str)]) -> Output {
         "AWS_SECRET_KEY",
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
         "AWS_ROLE_ARN",
         "AWS_WEB_IDENTITY_TOKEN_FILE",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
@@ -225,6 +227,8 @@ fn presign_prints_the_suite_presigned_target() {
 
 #[test]
 fn missing_credentials_and_bad_arguments_exit_2() {
+    // No credentials anywhere: one line that says where to put them, and
+    // no usage text.
     let out = awsig(
         &[
             "sign",
@@ -239,24 +243,35 @@ fn missing_credentials_and_bad_arguments_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("AWS_ACCESS_KEY_ID") && err.contains("AWS_SECRET_ACCESS_KEY"),
+        err.contains("AWS_ACCESS_KEY_ID")
+            && err.contains("AWS_SECRET_ACCESS_KEY")
+            && err.contains("--example-credentials"),
         "{err}"
     );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("Usage:"), "{err}");
 
+    // Mistakes in the command line itself: the usage line and exit 2.
     for args in [
         &["sign"][..],
-        &["sign", "--bogus"],
+        &["sign", "--bogus", "https://a/"],
         &["frobnicate"],
-        &["sign", "--service", "s3", "https://a/"],
+        &["sign", "--data", "x", "--data-file", "f", "https://a/"],
         &[],
     ] {
         let out = awsig(args, &SUITE_CREDS);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains("usage:"),
+            String::from_utf8_lossy(&out.stderr).contains("Usage:"),
             "{args:?}"
         );
     }
+
+    // Mistakes in a value: one line naming the flag, no usage.
+    let out = awsig(&["sign", "--service", "s3", "https://a/"], &SUITE_CREDS);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--region") && !err.contains("Usage:"), "{err}");
 }
 
 #[test]
@@ -340,5 +355,431 @@ fn sign_falls_back_to_a_profile_and_credentials_shows_it() {
     assert!(
         !text.contains("EXAMPLEKEY"),
         "the secret is never printed: {text}"
+    );
+}
+
+/// Mistakes a user makes, each with the exit status it must get and the
+/// text its message must name: the bad input (and, where there is one, the
+/// fix).
+#[test]
+fn mistakes_get_exit_2_and_a_message_naming_the_input() {
+    const URL: &str = "https://examplebucket.s3.us-east-1.amazonaws.com/photos/cat.jpg";
+    let req = format!("{SUITE}/get-vanilla/header-signed-request.txt");
+    let ex = "--example-credentials";
+    let creds_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        creds_file.path(),
+        "[ci]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = x\n",
+    )
+    .unwrap();
+    let creds_path = creds_file.path().to_str().unwrap();
+    // (arguments, environment, exit status, text the message must contain)
+    type Mistake<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, i32, Vec<&'a str>);
+    let cases: Vec<Mistake<'_>> = vec![
+        (vec![], vec![], 2, vec!["sign", "presign", "verify"]),
+        (vec!["frobnicate"], vec![], 2, vec!["frobnicate"]),
+        (vec!["sign", ex], vec![], 2, vec!["<URL>"]),
+        (vec!["sign", ex, "--bogus", URL], vec![], 2, vec!["--bogus"]),
+        (
+            vec!["sign", ex, "--data", "x", "--data-file", "f", URL],
+            vec![],
+            2,
+            vec!["--data", "--data-file"],
+        ),
+        (
+            vec!["sign", ex, "--expires", "60", URL],
+            vec![],
+            2,
+            vec!["--expires 60", "presign"],
+        ),
+        (
+            vec!["sign", ex, "--print", "nonsense", URL],
+            vec![],
+            2,
+            vec!["nonsense"],
+        ),
+        (
+            vec!["sign", ex, "--print", "signature", "--curl", URL],
+            vec![],
+            2,
+            vec!["--curl", "--print"],
+        ),
+        (
+            vec!["sign", ex, "--time", "yesterday", URL],
+            vec![],
+            2,
+            vec!["yesterday", "20150830T123600Z"],
+        ),
+        (
+            vec!["sign", ex, "--time", "2015-13-01T00:00:00Z", URL],
+            vec![],
+            2,
+            vec!["2015-13-01T00:00:00Z"],
+        ),
+        (
+            vec!["sign", ex, "--service", "S3", URL],
+            vec![],
+            2,
+            vec!["\"S3\"", "--service s3"],
+        ),
+        (
+            vec!["sign", ex, "--service", "APS", URL],
+            vec![],
+            2,
+            vec!["\"APS\"", "--service aps"],
+        ),
+        (
+            vec!["sign", ex, "--region", "us-east-l", URL],
+            vec![],
+            2,
+            vec!["us-east-l", "us-east-1", "--allow-custom-region"],
+        ),
+        (
+            vec!["sign", ex, "--region", "useast1", URL],
+            vec![],
+            2,
+            vec!["useast1"],
+        ),
+        (
+            vec![
+                "sign",
+                ex,
+                "--service",
+                "s3",
+                "https://minio.local:9000/b/k",
+            ],
+            vec![("AWS_REGION", "eu-west")],
+            2,
+            vec!["AWS_REGION", "\"eu-west\""],
+        ),
+        (
+            vec![
+                "sign",
+                ex,
+                "--service",
+                "s3",
+                "https://minio.local:9000/b/k",
+            ],
+            vec![],
+            2,
+            vec!["minio.local", "--region"],
+        ),
+        (
+            vec!["sign", ex, "https://storage.example.com/b/k"],
+            vec![],
+            2,
+            vec!["storage.example.com", "--service"],
+        ),
+        (
+            vec!["sign", ex, "-H", "NoColon", URL],
+            vec![],
+            2,
+            vec!["NoColon", "Name: value"],
+        ),
+        (
+            vec!["sign", ex, "-H", ": value", URL],
+            vec![],
+            2,
+            vec![": value"],
+        ),
+        (
+            vec!["sign", ex, "--data-file", "/nonexistent/body.bin", URL],
+            vec![],
+            2,
+            vec!["/nonexistent/body.bin"],
+        ),
+        (
+            vec![
+                "sign",
+                ex,
+                "--service",
+                "s3",
+                "--region",
+                "us-east-1",
+                "/photos/cat.jpg",
+            ],
+            vec![],
+            2,
+            vec!["/photos/cat.jpg"],
+        ),
+        (
+            vec!["sign", ex, "-X", "BAD METHOD", URL],
+            vec![],
+            2,
+            vec!["BAD METHOD"],
+        ),
+        (
+            vec![
+                "sign",
+                ex,
+                "https://examplebucket.s3.us-east-1.amazonaws.com/a%zz",
+            ],
+            vec![],
+            2,
+            vec!["%zz"],
+        ),
+        (
+            vec!["sign", "--profile", "nope", URL],
+            vec![],
+            2,
+            vec!["--profile", "\"nope\""],
+        ),
+        (
+            vec!["sign", URL],
+            vec![("AWS_PROFILE", "nope")],
+            2,
+            vec!["AWS_PROFILE", "\"nope\""],
+        ),
+        (
+            vec!["sign", "--profile", "ci", ex, URL],
+            vec![],
+            2,
+            vec!["--profile", "--example-credentials"],
+        ),
+        (
+            vec!["sign", URL],
+            vec![],
+            2,
+            vec!["AWS_ACCESS_KEY_ID", "--example-credentials"],
+        ),
+        (
+            vec!["sign", URL],
+            vec![("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")],
+            2,
+            vec!["AWS_SECRET_ACCESS_KEY"],
+        ),
+        (
+            vec!["sign", "--profile", "broken", URL],
+            vec![("AWS_SHARED_CREDENTIALS_FILE", creds_path)],
+            2,
+            vec!["\"broken\""],
+        ),
+        (
+            vec!["presign", ex, "--expires", "0", URL],
+            vec![],
+            2,
+            vec!["--expires 0", "604800"],
+        ),
+        (
+            vec!["presign", ex, "--expires", "604801", URL],
+            vec![],
+            2,
+            vec!["604801"],
+        ),
+        (
+            vec!["presign", ex, "--expires", "ten", URL],
+            vec![],
+            2,
+            vec!["ten"],
+        ),
+        (
+            vec!["presign", ex, "--region", "Europe", URL],
+            vec![],
+            2,
+            vec!["Europe"],
+        ),
+        (vec!["verify", ex], vec![], 2, vec!["--request-file"]),
+        (
+            vec!["verify", ex, "--request-file", "/nonexistent/req.txt"],
+            vec![],
+            2,
+            vec!["/nonexistent/req.txt"],
+        ),
+        (
+            vec!["verify", ex, "--request-file", SUITE],
+            vec![],
+            2,
+            vec![SUITE],
+        ),
+        (
+            vec![
+                "verify",
+                ex,
+                "--request-file",
+                &req,
+                "--region",
+                "eu_west_1",
+            ],
+            vec![],
+            2,
+            vec!["eu_west_1"],
+        ),
+        (
+            vec!["verify", "--profile", "nope", "--request-file", &req],
+            vec![],
+            2,
+            vec!["\"nope\""],
+        ),
+        (
+            vec!["credentials", "--profile", "nope"],
+            vec![],
+            2,
+            vec!["\"nope\""],
+        ),
+        (vec!["credentials", "--bogus"], vec![], 2, vec!["--bogus"]),
+        (
+            vec!["credentials"],
+            vec![],
+            2,
+            vec!["no credentials", "AWS_ACCESS_KEY_ID"],
+        ),
+        // The operation itself fails: exit 1.
+        (
+            vec!["verify", ex, "--request-file", &req],
+            vec![],
+            1,
+            vec!["RequestTimeTooSkewed"],
+        ),
+    ];
+    assert!(cases.len() >= 25, "{} cases", cases.len());
+    for (args, env, code, named) in &cases {
+        let out = awsig(args, env);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let text = format!("{stdout}{stderr}");
+        assert_eq!(out.status.code(), Some(*code), "{args:?} {env:?}: {text}");
+        for n in named {
+            assert!(
+                text.contains(n),
+                "{args:?}: the message should name {n:?}: {text}"
+            );
+        }
+        // Our own errors are one line, without a usage dump; clap's errors
+        // (the command line itself is wrong) point to --help.
+        if stderr.starts_with("awsig: error:") {
+            assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+            assert!(!stderr.contains("Usage:"), "{args:?}: {stderr}");
+        } else if *code == 2 {
+            assert!(stderr.contains("--help"), "{args:?}: {stderr}");
+        }
+    }
+}
+
+/// `--help` of each subcommand exits 0 and describes every flag and the
+/// exit statuses.
+#[test]
+fn help_describes_every_flag() {
+    let signing = [
+        "--request",
+        "-X",
+        "--header",
+        "-H",
+        "--data",
+        "--data-file",
+        "--unsigned-payload",
+        "--service",
+        "--region",
+        "--allow-custom-region",
+        "--profile",
+        "--example-credentials",
+        "--time",
+        "--print",
+        "--curl",
+        "<URL>",
+    ];
+    let mut presign = signing.to_vec();
+    presign.push("--expires");
+    let verify = [
+        "--request-file",
+        "--service",
+        "--region",
+        "--allow-custom-region",
+        "--profile",
+        "--example-credentials",
+        "--time",
+    ];
+    for (cmd, flags) in [
+        ("sign", signing.to_vec()),
+        ("presign", presign),
+        ("verify", verify.to_vec()),
+        ("credentials", vec!["--profile"]),
+    ] {
+        let out = awsig(&[cmd, "--help"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{cmd} --help");
+        let help = String::from_utf8_lossy(&out.stdout);
+        for flag in flags {
+            assert!(help.contains(flag), "{cmd} --help does not mention {flag}");
+        }
+        for status in ["Exit status", "  0  ", "  1  ", "  2  "] {
+            assert!(help.contains(status), "{cmd} --help: {status:?}");
+        }
+        // Every option line of the help has a description under it.
+        let lines: Vec<&str> = help.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let t = line.trim_start();
+            let option =
+                t.starts_with("--") || (t.len() > 3 && t.starts_with('-') && &t[2..4] == ", ");
+            if option {
+                // The description follows on the same line (short help) or
+                // on the next (long help).
+                let same_line = t.split("  ").filter(|p| !p.trim().is_empty()).count() >= 2;
+                let next = lines.get(i + 1).map_or("", |l| l.trim());
+                assert!(
+                    same_line || !next.is_empty(),
+                    "{cmd}: {line} has no description"
+                );
+            }
+        }
+    }
+    let out = awsig(&["--help"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// `sign --curl` quotes every value for the shell: header values with
+/// quotes and spaces come back unchanged when a shell reads the command.
+#[test]
+fn curl_output_reads_back_through_a_shell() {
+    let value = "it's a \"test\" $HOME `x` \\";
+    let out = awsig(
+        &[
+            "sign",
+            "--example-credentials",
+            "--time",
+            "20150830T123600Z",
+            "--curl",
+            "-X",
+            "PUT",
+            "-H",
+            &format!("x-amz-meta-note: {value}"),
+            "--data",
+            "body with 'quotes'",
+            "https://examplebucket.s3.us-east-1.amazonaws.com/a[1].txt",
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let command = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        command.starts_with("curl --globoff --path-as-is"),
+        "{command}"
+    );
+    // Replace curl with printf: the shell passes each argument as one line.
+    let script = command.replacen("curl", "printf '%s\\n'", 1);
+    let shell = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    let args = String::from_utf8(shell.stdout).unwrap();
+    let args: Vec<&str> = args.lines().collect();
+    assert!(
+        args.contains(&format!("x-amz-meta-note: {value}").as_str()),
+        "{args:?}"
+    );
+    assert!(args.contains(&"body with 'quotes'"), "{args:?}");
+    assert!(
+        args.contains(&"https://examplebucket.s3.us-east-1.amazonaws.com/a[1].txt"),
+        "{args:?}"
+    );
+    let auth = args
+        .iter()
+        .find(|a| a.starts_with("Authorization: "))
+        .unwrap();
+    assert!(
+        auth.contains(
+            "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-meta-note"
+        ) || auth.contains("SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-meta-note"),
+        "{auth}"
     );
 }

@@ -90,6 +90,10 @@ impl Case {
     }
 
     fn verify(&self, req: &Req) -> Result<Verified, Rejection> {
+        self.verify_with(req, &self.policy())
+    }
+
+    fn verify_with(&self, req: &Req, policy: &Policy) -> Result<Verified, Rejection> {
         let pairs: Vec<(&str, &[u8])> = req
             .headers
             .iter()
@@ -102,7 +106,7 @@ impl Case {
             Payload::Body(&req.body),
             &self.credentials,
             self.time,
-            &self.policy(),
+            policy,
         )
     }
 
@@ -237,9 +241,37 @@ fn suite_requests_fail_with_another_secret_and_show_what_was_computed() {
             None,
         )
         .unwrap();
-        let err = case.verify(&case.req).unwrap_err();
+        // Every header value disclosed, as S3 does.
+        let disclosing = case.policy().with_disclosed_headers(["*"]);
+        let err = case.verify_with(&case.req, &disclosing).unwrap_err();
         assert_eq!(err.code(), "SignatureDoesNotMatch", "{}", case.name);
         assert_eq!(err.status(), 403);
+        // By default, the values of headers that a client does not set as
+        // part of the AWS protocol (`my-header1`, ...) and the token are
+        // withheld; the rest of the text is the same.
+        let default = case.verify(&case.req).unwrap_err();
+        let shown = default.mismatch().unwrap().canonical_request().to_string();
+        let full = err.mismatch().unwrap().canonical_request().to_string();
+        assert_eq!(shown.lines().count(), full.lines().count());
+        // The documented rule: values shown for `host`, `content-*`, `range`,
+        // `date`, `cache-control`, `expires`, the conditional headers and
+        // `x-amz-*` but the token and the SSE-C keys.
+        let disclosed = |n: &str| {
+            (matches!(n, "host" | "range" | "date" | "cache-control" | "expires")
+                || n.starts_with("content-")
+                || n.starts_with("if-")
+                || n.starts_with("x-amz-"))
+                && n != "x-amz-security-token"
+        };
+        let header_lines = 3..3 + full.lines().skip(3).position(|l| l.is_empty()).unwrap();
+        for (i, (s, f)) in shown.lines().zip(full.lines()).enumerate() {
+            let name = f.split_once(':').map_or("", |(n, _)| n);
+            if header_lines.contains(&i) && !disclosed(name) {
+                assert_eq!(s, format!("{name}:<redacted>"), "{}", case.name);
+            } else {
+                assert_eq!(s, f, "{}", case.name);
+            }
+        }
         // The computed canonical request is the suite's own, for this case.
         let dir = Path::new(SUITE).join(case.name.split('/').next().unwrap());
         let file = if case.query_signed {
@@ -579,6 +611,15 @@ fn expected_code(case: &Case, part: Part, spot: Spot, changed: &Req) -> &'static
             let (Spot::Name(i, _) | Spot::Value(i, _)) = spot else {
                 unreachable!()
             };
+            let renamed = changed.headers[i].0.to_ascii_lowercase();
+            if part == Part::HeaderName
+                && renamed.starts_with("x-amz-")
+                && !case.signed_headers().contains(&renamed)
+            {
+                // An x-amz-* header the signature does not cover: S3's
+                // "headers present in the request which were not signed".
+                return "AccessDenied";
+            }
             match (header_name(i).as_str(), part) {
                 ("x-amz-date", Part::HeaderName) => "AccessDenied",
                 ("x-amz-security-token", _) => "InvalidToken",
@@ -754,4 +795,58 @@ proptest! {
             check_mutation(case, part, pick, seed)
         })?;
     }
+}
+
+/// The token error says what is wrong with the token: missing, unexpected,
+/// repeated, or another one.
+#[test]
+fn token_errors_say_what_is_wrong() {
+    use awsig::{Credentials, Payload, PayloadHash, Policy, Rejection, Signer, TokenProblem};
+    use std::time::{Duration, UNIX_EPOCH};
+
+    let now = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let plain = Credentials::new("AKIDEXAMPLE", secret).unwrap();
+    let temporary =
+        |token: &str| Credentials::build("AKIDEXAMPLE", secret, Some(token), None).unwrap();
+    let signed = |creds: &Credentials| {
+        let signer = Signer::new(creds.clone(), "us-east-1", "sqs").unwrap();
+        let mut req = http::Request::get("https://sqs.us-east-1.amazonaws.com/")
+            .body(Vec::new())
+            .unwrap();
+        signer.sign(&mut req, &PayloadHash::of(b""), now).unwrap();
+        req
+    };
+    let problem = |req: &http::Request<Vec<u8>>, server: &Credentials| match awsig::verify_request(
+        req,
+        Payload::Body(req.body()),
+        server,
+        now,
+        &Policy::new(),
+    ) {
+        Err(Rejection::InvalidToken { problem }) => problem,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        problem(&signed(&plain), &temporary("t1")),
+        TokenProblem::Missing
+    );
+    assert_eq!(
+        problem(&signed(&temporary("t1")), &plain),
+        TokenProblem::Unexpected
+    );
+    assert_eq!(
+        problem(&signed(&temporary("t1")), &temporary("t2")),
+        TokenProblem::DoesNotMatch
+    );
+    let mut twice = signed(&temporary("t1"));
+    twice
+        .headers_mut()
+        .append("x-amz-security-token", http::HeaderValue::from_static("t1"));
+    assert_eq!(problem(&twice, &temporary("t1")), TokenProblem::Repeated);
+    let message = Rejection::InvalidToken {
+        problem: TokenProblem::Missing,
+    }
+    .to_string();
+    assert!(message.contains("missing"), "{message}");
 }

@@ -88,11 +88,25 @@ impl Vector {
     }
 
     /// The URL as sent: botocore signs the host lower-cased, and its HTTP
-    /// stack (urllib3) sends it lower-cased too.
+    /// stack (urllib3) sends it lower-cased too. For the S3 `wire-path`
+    /// vectors, the path is the one in `sent_url` (botocore signed S3's
+    /// reading of it).
     fn url(&self) -> String {
-        let url = match self.s("signing") {
+        let signed = match self.s("signing") {
             "header" => self.s("url"),
             _ => self.v["expected"]["signed_url"].as_str().unwrap(),
+        };
+        let replaced;
+        let url = match self.v["sent_url"].as_str() {
+            Some(sent) => {
+                let query = signed.split_once('?').map(|(_, q)| q);
+                replaced = match query {
+                    Some(q) => format!("{sent}?{q}"),
+                    None => sent.to_owned(),
+                };
+                replaced.as_str()
+            }
+            None => signed,
         };
         let (scheme, rest) = url.split_once("://").unwrap();
         let end = rest.find(['/', '?']).unwrap_or(rest.len());

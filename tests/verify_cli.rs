@@ -1,7 +1,7 @@
 //! `awsig verify` (examples/awsig/verify.rs), driven in-process: the
 //! example's own code is compiled into this test, with a fake environment
 //! and captured output, so no binary has to be built or spawned.
-
+#![cfg(feature = "credentials")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,10 +10,13 @@
 )]
 
 #[allow(dead_code)]
-#[path = "../examples/awsig/verify.rs"]
-mod verify_cli;
+#[path = "../examples/awsig/main.rs"]
+mod awsig_cli;
 
+use std::collections::BTreeMap;
 use std::time::SystemTime;
+
+use awsig::provider::VarsEnvironment;
 
 const SUITE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -21,16 +24,36 @@ const SUITE: &str = concat!(
 );
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
-fn run(args: &[&str], vars: &[(&str, &str)]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+fn run(args: &[&str], vars: &[(&str, &str)]) -> (u8, String, String) {
+    let args: Vec<String> = std::iter::once("verify")
+        .chain(args.iter().copied().filter(|a| *a != "verify"))
+        .map(str::to_owned)
         .collect();
-    let env = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    // Nothing from the machine: no shared files, no instance metadata.
+    let mut map = BTreeMap::from([
+        (
+            "AWS_CONFIG_FILE".to_owned(),
+            "/nonexistent/awsig-test/config".to_owned(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+            "/nonexistent/awsig-test/credentials".to_owned(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
+    ]);
+    for (k, v) in vars {
+        map.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let env = VarsEnvironment::new(map);
     let (mut out, mut err) = (Vec::new(), Vec::new());
     // A clock far from the suite's time: only --time makes the cases valid.
-    let code = verify_cli::run_with(&args, &env, SystemTime::now(), &mut out, &mut err);
+    let code = awsig_cli::run_with(
+        &args,
+        std::sync::Arc::new(env),
+        SystemTime::now(),
+        &mut out,
+        &mut err,
+    );
     (
         code,
         String::from_utf8(out).unwrap(),
@@ -100,6 +123,9 @@ fn session_token_comes_from_the_environment() {
     let (code, out, _) = run(&args, CREDS);
     assert_eq!(code, 1);
     assert!(out.starts_with("InvalidToken: "), "{out}");
+    // The message says what is wrong with the token: here the request
+    // carries one and the credentials have none.
+    assert!(out.contains("not expected"), "{out}");
 }
 
 #[test]
@@ -168,33 +194,81 @@ fn rejections_print_the_aws_code_and_exit_1() {
 }
 
 #[test]
-fn bad_arguments_and_environment_exit_2_with_usage() {
+fn bad_arguments_and_environment_exit_2() {
     let path = file("get-vanilla", "header-signed-request.txt");
-    for args in [
-        vec![],
-        vec!["--request-file"],
-        vec!["--time", "2015-08-30T12:36:00Z"],
-        vec!["--request-file", path.as_str(), "--bogus"],
-        vec![
+    // (arguments, what the message must name)
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![], "--request-file"),
+        (vec!["--request-file"], "--request-file"),
+        (vec!["--time", "2015-08-30T12:36:00Z"], "--request-file"),
+        (vec!["--request-file", path.as_str(), "--bogus"], "--bogus"),
+        (
+            vec![
+                "--request-file",
+                path.as_str(),
+                "--request-file",
+                path.as_str(),
+            ],
             "--request-file",
-            path.as_str(),
-            "--request-file",
-            path.as_str(),
-        ],
-        vec!["--request-file", path.as_str(), "--time", "yesterday"],
-        vec!["--request-file", "/nonexistent/request.txt"],
-        vec!["--request-file", SUITE],
-    ] {
+        ),
+        (
+            vec!["--request-file", path.as_str(), "--time", "yesterday"],
+            "yesterday",
+        ),
+        (
+            vec!["--request-file", "/nonexistent/request.txt"],
+            "/nonexistent/request.txt",
+        ),
+        (vec!["--request-file", SUITE], SUITE),
+        (
+            vec!["--request-file", path.as_str(), "--region", "us-east-l"],
+            "us-east-l",
+        ),
+        (
+            vec!["--request-file", path.as_str(), "--service", "S3"],
+            "S3",
+        ),
+    ];
+    for (args, named) in cases {
         let (code, out, err) = run(&args, CREDS);
         assert_eq!(code, 2, "{args:?}");
         assert!(out.is_empty(), "{args:?}");
-        assert!(err.contains("awsig verify"), "{args:?}: {err}");
+        assert!(err.contains(named), "{args:?}: {err}");
     }
+    // Half a key pair: one line naming the missing variable.
     let (code, _, err) = run(
         &["--request-file", &path],
         &[("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")],
     );
     assert_eq!(code, 2);
-    assert!(err.contains("AWS_SECRET_ACCESS_KEY"));
-    assert!(err.contains("usage:"));
+    assert!(err.contains("AWS_SECRET_ACCESS_KEY"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // An unknown profile, from the flag or from AWS_PROFILE.
+    let (code, _, err) = run(&["--request-file", &path, "--profile", "nope"], CREDS);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"nope\"") && err.contains("--profile"),
+        "{err}"
+    );
+    let mut vars = CREDS.to_vec();
+    vars.push(("AWS_PROFILE", "nope"));
+    let (code, _, err) = run(&["--request-file", &path], &vars);
+    assert_eq!(code, 2);
+    assert!(err.contains("AWS_PROFILE"), "{err}");
+}
+
+#[test]
+fn example_credentials_are_used_only_when_asked_for() {
+    let path = file("get-vanilla", "header-signed-request.txt");
+    let args = [
+        "--request-file",
+        path.as_str(),
+        "--time",
+        "20150830T123600Z",
+    ];
+    let (code, _, err) = run(&args, &[]);
+    assert_eq!(code, 2, "no credentials, no fallback: {err}");
+    let mut with_flag = args.to_vec();
+    with_flag.push("--example-credentials");
+    assert_eq!(run(&with_flag, &[]).0, 0);
 }

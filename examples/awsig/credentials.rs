@@ -1,85 +1,42 @@
-//! `awsig credentials [--profile NAME]`: resolves the default credentials
-//! chain from the real environment and files, sending the requests the
-//! flows ask for, and prints where the credentials came from. Never prints
-//! the secret or the session token.
+//! `awsig credentials`: resolves the default credentials chain from the real
+//! environment and files, sending the requests the flows ask for, and prints
+//! where the credentials came from. Never prints the secret or the token.
+//! Also the blocking HTTP client every subcommand's chain uses.
 
 use std::time::{Duration, SystemTime};
 
-use awsig::Credentials;
-use awsig::provider::SystemEnvironment;
-use awsig::provider::chain::{ChainStep, DefaultChain, Resolved};
+use super::args::{Config, ProfileArg};
+use super::{Ctx, EXIT_CODES, Failure};
 
-/// Runs the subcommand; `args` are the arguments after `credentials`.
-/// Returns the process exit code.
-pub fn run(args: &[String]) -> i32 {
-    let mut profile: Option<String> = None;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--profile" => match it.next() {
-                Some(p) => profile = Some(p.clone()),
-                None => {
-                    eprintln!("error: --profile needs a profile name");
-                    return 2;
-                }
-            },
-            "-h" | "--help" => {
-                println!("usage: awsig credentials [--profile NAME]");
-                return 0;
-            }
-            other => {
-                eprintln!(
-                    "error: unexpected argument {other:?}\nusage: awsig credentials [--profile NAME]"
-                );
-                return 2;
-            }
-        }
-    }
-    match resolve(profile.as_deref()) {
-        Ok(r) => {
-            println!("source: {}", r.source.name());
-            if let Some(p) = r.source.profile() {
-                println!("profile: {p}");
-            }
-            println!("access_key_id: {}", r.credentials.access_key_id());
-            println!("region: {}", r.region.as_deref().unwrap_or("(none)"));
-            println!(
-                "expiry: {}",
-                r.credentials
-                    .expiry()
-                    .map_or_else(|| "never".to_owned(), rfc3339)
-            );
-            0
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            1
-        }
-    }
+/// The flags of `credentials`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_CODES)]
+pub struct Args {
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
-/// The default chain's credentials and region, from the real environment.
-pub fn resolve_default(profile: Option<&str>) -> Result<(Credentials, Option<String>), String> {
-    resolve(profile).map(|r| (r.credentials, r.region))
-}
-
-/// Runs the chain to the end with a blocking HTTP client.
-pub fn resolve(profile: Option<&str>) -> Result<Resolved, String> {
-    let mut chain = DefaultChain::new(SystemEnvironment, profile).map_err(|e| e.to_string())?;
-    // Bounded: each flow takes a handful of requests.
-    for _ in 0..32 {
-        let now = SystemTime::now();
-        match chain.poll(now).map_err(|e| e.to_string())? {
-            ChainStep::Done(resolved) => return Ok(resolved),
-            ChainStep::Send(request) => match send(request) {
-                Ok(response) => chain
-                    .handle_response(&response, SystemTime::now())
-                    .map_err(|e| e.to_string())?,
-                Err(e) => chain.handle_send_error(&e).map_err(|e| e.to_string())?,
-            },
-        }
+/// Runs `credentials`.
+pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
+    let config = Config::load(&ctx.env, &args.profile)?;
+    let region = config.region();
+    let r = config.resolve()?;
+    let mut text = format!("source: {}\n", r.source.name());
+    if let Some(p) = r.source.profile() {
+        text += &format!("profile: {p}\n");
     }
-    Err("the credentials chain did not finish".to_owned())
+    text += &format!("access_key_id: {}\n", r.credentials.access_key_id());
+    let region = r.region.or(region.map(|(r, _)| r));
+    text += &format!("region: {}\n", region.as_deref().unwrap_or("(none)"));
+    let expiry = r
+        .credentials
+        .expiry()
+        .map_or_else(|| "never".to_owned(), rfc3339);
+    text += &format!("expiry: {expiry}\n");
+    ctx.out
+        .write_all(text.as_bytes())
+        .map_err(|e| Failure::failed(format!("cannot write the output: {e}")))?;
+    Ok(0)
 }
 
 /// Sends a request and reads the whole response.

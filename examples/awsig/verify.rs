@@ -1,92 +1,44 @@
 //! `awsig verify`: checks the SigV4 signature of one HTTP/1.1 request
 //! written as text (request line, headers, blank line, body), header-signed
-//! or presigned, with the credentials in the environment.
-//!
-//! ```text
-//! awsig verify --request-file FILE [--time RFC3339] [--service S] [--region R]
-//! ```
+//! or presigned, with the credentials the other subcommands use.
 //!
 //! Prints `OK` and exits 0 when the signature verifies; prints the AWS error
-//! code and the reason and exits 1 when it does not; exits 2 on bad
-//! arguments, a missing variable or an unreadable request.
+//! code and the reason (and, on a mismatch, the canonical request and string
+//! to sign the verifier computed) and exits 1 when it does not.
 
-use std::io::Write;
-use std::time::SystemTime;
+use std::io::Read;
+use std::path::PathBuf;
 
-use awsig::{AmzDate, Credentials, Payload, Policy, RequestText};
+use awsig::{Payload, Policy, RequestText};
 
-/// The usage line.
-pub const USAGE: &str =
-    "usage: awsig verify --request-file FILE [--time RFC3339] [--service S] [--region R]
-  Verifies the SigV4 signature of an HTTP/1.1 request written as text
-  (header-signed or presigned), with the credentials in AWS_ACCESS_KEY_ID,
-  AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (optional).
-  --time     the server's clock, RFC 3339 (default: now)
-  --service  the service to accept (default: the one in the credential scope)
-  --region   the region to accept (default: the one in the credential scope)
-  Exit status: 0 verified, 1 rejected, 2 bad arguments or input.";
+use super::args::{Config, CredentialArgs, TimeArg, check_region, check_service};
+use super::{Ctx, EXIT_CODES, Failure};
 
-/// Runs `verify` with the arguments that follow it, reading the process
-/// environment and clock and writing to stdout and stderr.
-pub fn run(args: &[String]) -> i32 {
-    let env = |name: &str| std::env::var(name).ok();
-    run_with(
-        args,
-        &env,
-        SystemTime::now(),
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
-    )
-}
-
-/// The arguments of `verify`.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Args {
-    request_file: String,
-    time: Option<String>,
-    service: Option<String>,
-    region: Option<String>,
-}
-
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut out = Args::default();
-    let mut file = None;
-    // Tolerate being handed the subcommand name too.
-    let args = match args.first().map(String::as_str) {
-        Some("verify") => args.get(1..).unwrap_or(&[]),
-        _ => args,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
-            _ => (flag.as_str(), None),
-        };
-        let slot = match name {
-            "--request-file" => &mut file,
-            "--time" => &mut out.time,
-            "--service" => &mut out.service,
-            "--region" => &mut out.region,
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown argument {other:?}")),
-        };
-        if slot.is_some() {
-            return Err(format!("{name} is given twice"));
-        }
-        let value = match inline {
-            Some(v) => v,
-            None => it
-                .next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))?,
-        };
-        if value.is_empty() {
-            return Err(format!("{name} needs a value"));
-        }
-        *slot = Some(value);
-    }
-    out.request_file = file.ok_or("--request-file is required")?;
-    Ok(out)
+/// The flags of `verify`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_CODES)]
+pub struct Args {
+    /// The signed request as HTTP/1.1 text: request line, headers, a blank
+    /// line, the body (`-` reads standard input).
+    #[arg(long, value_name = "FILE")]
+    pub request_file: PathBuf,
+    /// Accept only this service in the credential scope (default: any).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Accept only this region in the credential scope (default: any). It
+    /// must have the shape of an AWS region unless --allow-custom-region is
+    /// given.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Accept a --region that is not shaped like an AWS region (S3-compatible
+    /// servers).
+    #[arg(long)]
+    pub allow_custom_region: bool,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// The server's clock.
+    #[command(flatten)]
+    pub time: TimeArg,
 }
 
 /// Hides a session token in text shown to the user.
@@ -110,73 +62,41 @@ fn hide_token(text: &str, token: Option<&str>) -> String {
     }
 }
 
-/// `run` with the environment, the clock and the outputs given: what the
-/// tests drive.
-pub fn run_with(
-    args: &[String],
-    env: &dyn Fn(&str) -> Option<String>,
-    clock: SystemTime,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
-    let args = match parse_args(args) {
-        Ok(a) => a,
-        Err(reason) => {
-            if !reason.is_empty() {
-                let _ = writeln!(err, "awsig verify: {reason}");
-            }
-            let _ = writeln!(err, "{USAGE}");
-            return 2;
-        }
+/// Runs `verify`.
+pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
+    if let Some(s) = &args.service {
+        check_service(s, "--service")?;
+    }
+    if let Some(r) = &args.region {
+        check_region(r, "--region", args.allow_custom_region)?;
+    }
+    let config = Config::load(&ctx.env, &args.credentials.profile)?;
+    let credentials = config.credentials(&args.credentials)?;
+    let now = args.time.or_now(ctx);
+    let file = args.request_file.display().to_string();
+    let bytes = if file == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+            Failure::usage(format!(
+                "--request-file -: cannot read standard input ({e})"
+            ))
+        })?;
+        buf
+    } else {
+        std::fs::read(&args.request_file).map_err(|e| {
+            Failure::usage(format!(
+                "--request-file {file}: cannot read it ({e}); give a file holding the request as HTTP/1.1 text"
+            ))
+        })?
     };
-    let (Some(key_id), Some(secret)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
-    else {
-        let _ = writeln!(
-            err,
-            "awsig verify: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set\n{USAGE}"
-        );
-        return 2;
+    let bad_text = |e: awsig::Error| {
+        Failure::usage(format!(
+            "--request-file {file}: {e}; write the request line, the headers, a blank line, then the body"
+        ))
     };
-    let token = env("AWS_SESSION_TOKEN").filter(|t| !t.is_empty());
-    let credentials = match Credentials::build(&key_id, &secret, token.as_deref(), None) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(err, "awsig verify: {e}");
-            return 2;
-        }
-    };
-    let now = match &args.time {
-        None => clock,
-        Some(t) => match AmzDate::parse_rfc3339(t) {
-            Ok(d) => d.to_system_time(),
-            Err(e) => {
-                let _ = writeln!(err, "awsig verify: --time: {e}\n{USAGE}");
-                return 2;
-            }
-        },
-    };
-    let bytes = match std::fs::read(&args.request_file) {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = writeln!(err, "awsig verify: cannot read {}: {e}", args.request_file);
-            return 2;
-        }
-    };
-    let text = match RequestText::parse(&bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = writeln!(err, "awsig verify: {}: {e}", args.request_file);
-            return 2;
-        }
-    };
+    let text = RequestText::parse(&bytes).map_err(bad_text)?;
     let pairs = text.header_pairs();
-    let request = match text.signable(&pairs) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = writeln!(err, "awsig verify: {}: {e}", args.request_file);
-            return 2;
-        }
-    };
+    let request = text.signable(&pairs).map_err(bad_text)?;
     let mut policy = Policy::new();
     if let Some(s) = &args.service {
         policy = policy.with_services([s.clone()]);
@@ -184,7 +104,9 @@ pub fn run_with(
     if let Some(r) = &args.region {
         policy = policy.with_regions([r.clone()]);
     }
-    match awsig::verify(
+    let token = credentials.session_token().map(str::to_owned);
+    let mut out = String::new();
+    let code = match awsig::verify(
         &request,
         Payload::Body(text.body()),
         &credentials,
@@ -192,20 +114,23 @@ pub fn run_with(
         &policy,
     ) {
         Ok(_) => {
-            let _ = writeln!(out, "OK");
+            out.push_str("OK\n");
             0
         }
         Err(rejection) => {
-            let _ = writeln!(out, "{}: {rejection}", rejection.code());
+            out += &format!("{}: {rejection}\n", rejection.code());
             if let Some(m) = rejection.mismatch() {
                 let creq = hide_token(&m.canonical_request().to_string(), token.as_deref());
-                let _ = writeln!(
-                    out,
-                    "\ncanonical request:\n{creq}\n\nstring to sign:\n{}",
+                out += &format!(
+                    "\ncanonical request:\n{creq}\n\nstring to sign:\n{}\n",
                     m.string_to_sign()
                 );
             }
             1
         }
-    }
+    };
+    ctx.out
+        .write_all(out.as_bytes())
+        .map_err(|e| Failure::failed(format!("cannot write the output: {e}")))?;
+    Ok(code)
 }

@@ -109,6 +109,22 @@ pub(crate) struct Additions<'a> {
     /// When set, sign exactly these (lowercase) header names, whatever the
     /// header policy: what a verifier reads from `SignedHeaders`.
     pub(crate) only: Option<&'a [&'a str]>,
+    /// How signing changes the header fields that go on the wire; `None`
+    /// for a request taken as it stands (a verifier, the stage).
+    pub(crate) wire: Option<WireChange>,
+}
+
+/// What signing does to a request's header fields besides adding
+/// [`Additions::fields`]: the request fields it removes or replaces, and how
+/// many more it adds (`authorization`). The limit on header fields applies
+/// to the request as it will be sent, so that whatever is signed can be
+/// verified.
+#[derive(Clone, Copy)]
+pub(crate) struct WireChange {
+    /// Request fields of these names are neither signed nor sent.
+    pub(crate) dropped: &'static [&'static str],
+    /// Fields added after signing.
+    pub(crate) extra: usize,
 }
 
 /// Gathers, checks and sorts the fields to sign.
@@ -121,33 +137,44 @@ pub(crate) fn collect<'a>(
     let mut seen_host = false;
     let mut count = 0usize;
     let mut order = 0u32;
+    // Fields that signing itself puts on the wire.
+    let added = additions
+        .wire
+        .map_or(0, |w| additions.fields.len() + w.extra);
     let mut visit = |name: &'a str, value: &'a [u8], from_list: bool| -> Result<(), Error> {
-        count += 1;
-        if count > MAX_HEADER_FIELDS {
-            return Err(Error::TooManyHeaders {
-                count: source.len(),
-                limit: MAX_HEADER_FIELDS,
-            });
+        // Signing adds, replaces and drops only `x-amz-*` fields and
+        // `authorization`: other names need no lookup.
+        let maybe_added = name
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
+        let replaced = maybe_added
+            && additions
+                .fields
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let dropped = additions.wire.is_some_and(|w| {
+            (maybe_added || name.len() == 13)
+                && w.dropped.iter().any(|n| n.eq_ignore_ascii_case(name))
+        });
+        let on_wire = additions.wire.is_none() || !(replaced || dropped);
+        if on_wire {
+            count += 1;
+            if count + added > MAX_HEADER_FIELDS {
+                return Err(Error::TooManyHeaders {
+                    count: source.len().max(count) + added,
+                    limit: MAX_HEADER_FIELDS,
+                });
+            }
         }
         // `http` names are valid tokens already, but may be longer than the limit.
         if from_list || name.len() > MAX_HEADER_FIELD_BYTES {
             check_name(name)?;
         }
-        // Signing adds only `x-amz-*` fields: other names need no lookup.
-        let maybe_added = name
-            .get(..6)
-            .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
         let selected = match additions.only {
             Some(list) => list.iter().any(|n| n.eq_ignore_ascii_case(name)),
             None => is_signed(name, settings.header_policy),
         };
-        if !selected
-            || (maybe_added
-                && additions
-                    .fields
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case(name)))
-        {
+        if !selected || replaced || dropped {
             return Ok(());
         }
         check_value(name, value)?;
@@ -169,6 +196,13 @@ pub(crate) fn collect<'a>(
                 visit(name, value, true)?;
             }
         }
+    }
+    // Without a Host field, the client sends one taken from the URI.
+    if additions.wire.is_some() && !seen_host && count + added >= MAX_HEADER_FIELDS {
+        return Err(Error::TooManyHeaders {
+            count: count + added + 1,
+            limit: MAX_HEADER_FIELDS,
+        });
     }
     let host_wanted = additions.only.is_none_or(|list| list.contains(&"host"));
     if !seen_host && host_wanted {

@@ -1,11 +1,12 @@
 //! The canonical query string: each key and value percent-encoded, pairs
 //! sorted by encoded key then encoded value, joined with '&'.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use super::encode::{CanonicalBytes, check_wire_text, is_unreserved, write_component};
 use crate::error::Error;
-use crate::limits::MAX_QUERY_PARAMS;
+use crate::limits::{MAX_QUERY_BYTES, MAX_QUERY_PARAMS};
+use crate::percent::{CanonicalBytes, check_wire_text, decode, is_unreserved, write_component};
 use crate::sink::Sink;
 use crate::stack_vec::StackVec;
 
@@ -32,7 +33,7 @@ impl<'a> Param<'a> {
     }
 
     /// A parameter whose key and value are already in canonical form (as
-    /// written by [`encode`](super::encode::encode)): written as they are.
+    /// written by [`encode`](crate::percent::encode)): written as they are.
     pub(crate) fn canonical(key: &'a str, value: &'a str) -> Self {
         Self {
             key,
@@ -74,6 +75,7 @@ pub(crate) fn parse_into<'a>(query: &'a str, params: &mut Params<'a>) -> Result<
     if query.is_empty() {
         return Ok(());
     }
+    check_len(query.len())?;
     check_wire_text(query.as_bytes()).map_err(|reason| Error::InvalidQuery {
         reason: reason.to_owned(),
     })?;
@@ -102,6 +104,38 @@ pub(crate) fn parse_into<'a>(query: &'a str, params: &mut Params<'a>) -> Result<
         params.push(Param::new(key, value, true));
     }
     Ok(())
+}
+
+/// Refuses a query string longer than [`MAX_QUERY_BYTES`].
+pub(crate) fn check_len(len: usize) -> Result<(), Error> {
+    if len > MAX_QUERY_BYTES {
+        return Err(Error::InvalidQuery {
+            reason: format!("it is {len} bytes long (the limit is {MAX_QUERY_BYTES})"),
+        });
+    }
+    Ok(())
+}
+
+/// The keys of a wire-form query string, percent-decoded (an invalid escape
+/// is kept as it is), for checks on parameter names: a name is the same
+/// whatever its spelling (`X-Amz-D%61te` is `X-Amz-Date`).
+pub(crate) fn decoded_keys(query: &str) -> impl Iterator<Item = Cow<'_, [u8]>> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|piece| decode(piece.split_once('=').map_or(piece, |(k, _)| k).as_bytes()))
+}
+
+/// The decoded names a query string carrying a presigned signature holds:
+/// any of them makes a request presigned (see
+/// [`is_presigned_query`](crate::is_presigned_query)).
+pub(crate) const PRESIGNED_MARKERS: [&str; 3] =
+    ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"];
+
+/// Whether a query string carries a presigned signature: a parameter whose
+/// decoded name is one of [`PRESIGNED_MARKERS`].
+pub(crate) fn carries_presigned_signature(query: &str) -> bool {
+    decoded_keys(query).any(|k| PRESIGNED_MARKERS.iter().any(|m| m.as_bytes() == &*k))
 }
 
 /// Sorts parameters into canonical order.

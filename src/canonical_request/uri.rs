@@ -2,16 +2,10 @@
 //!
 //! See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request>.
 
-use super::encode::{PATH, check_wire_text, encode, escape_at};
-use crate::error::Error;
+use crate::percent::{PATH, encode, escape_at};
 use crate::settings::{PathNormalization, Settings, UriEncoding};
 use crate::sink::Sink;
 use crate::stack_vec::StackVec;
-
-/// Checks a wire-form path: valid escapes and no control characters.
-pub(crate) fn check_path(path: &str) -> Result<(), Error> {
-    check_wire_text(path.as_bytes()).map_err(|reason| Error::InvalidPath { reason })
-}
 
 /// Writes the canonical URI for a (checked) wire-form path.
 pub(crate) fn write_canonical_path(sink: &mut impl Sink, path: &str, settings: &Settings) {
@@ -21,36 +15,43 @@ pub(crate) fn write_canonical_path(sink: &mut impl Sink, path: &str, settings: &
     }
     match settings.path_normalization {
         PathNormalization::Enabled if needs_normalizing(path) => {
-            let mut segments: StackVec<&str, 32> = StackVec::new();
-            let trailing = normalize(path, &mut segments);
-            let mut out = Normalized {
-                sink,
-                encoding: settings.uri_encoding,
-            };
-            out.put("/");
-            for (i, seg) in segments.as_slice().iter().enumerate() {
-                if i > 0 {
-                    out.put("/");
-                }
-                out.put(seg);
-            }
-            if trailing && segments.len() > 0 {
-                out.put("/");
-            }
+            for_each_normalized(path, |piece| {
+                write_encoded(sink, piece, settings.uri_encoding);
+            });
         }
         _ => write_encoded(sink, path, settings.uri_encoding),
     }
 }
 
-struct Normalized<'s, S: Sink> {
-    sink: &'s mut S,
-    encoding: UriEncoding,
+/// Hands each piece of the normalized path to `piece`, in order: the
+/// segments that remain and the '/' between them. AWS keeps a trailing
+/// slash only where the path as sent has one: `/a/b/..` is `/a`, not
+/// RFC 3986's `/a/`.
+fn for_each_normalized<'a>(path: &'a str, mut piece: impl FnMut(&'a str)) {
+    let mut segments: StackVec<&str, 32> = StackVec::new();
+    normalize(path, &mut segments);
+    piece("/");
+    for (i, seg) in segments.as_slice().iter().enumerate() {
+        if i > 0 {
+            piece("/");
+        }
+        piece(seg);
+    }
+    if path.ends_with('/') && segments.len() > 0 {
+        piece("/");
+    }
 }
 
-impl<S: Sink> Normalized<'_, S> {
-    fn put(&mut self, text: &str) {
-        write_encoded(self.sink, text, self.encoding);
-    }
+/// The path with its dot and empty segments removed, still in wire form.
+pub(crate) fn normalized_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for_each_normalized(path, |piece| out.push_str(piece));
+    out
+}
+
+/// Whether a segment of the path is `.` or `..`.
+pub(crate) fn has_dot_segments(path: &str) -> bool {
+    path.split('/').any(|seg| matches!(seg, "." | ".."))
 }
 
 fn write_encoded(sink: &mut impl Sink, text: &str, encoding: UriEncoding) {
@@ -66,21 +67,27 @@ fn write_encoded(sink: &mut impl Sink, text: &str, encoding: UriEncoding) {
         // The path as sent is already encoded once; encode it again, so that
         // '%' becomes '%25' (AWS: "each path segment must be URI-encoded twice").
         UriEncoding::Double => encode(sink, text.as_bytes(), PATH),
-        // Encoded once: keep valid escapes as they are, encode anything else
-        // that is not unreserved or '/'.
+        // S3 decodes the path and encodes it again, once: escapes stand for
+        // their byte (`%7e` is `~`, `%2b` is `%2B`), a raw '+' reads as a
+        // space, and every byte but the unreserved characters and '/' is
+        // written `%XX` with upper-case hex.
         UriEncoding::Single => {
             let bytes = text.as_bytes();
             let mut start = 0;
             let mut i = 0;
-            while i < bytes.len() {
-                if escape_at(bytes, i).is_some() {
-                    encode(sink, bytes.get(start..i).unwrap_or(&[]), PATH);
-                    sink.put(bytes.get(i..i + 3).unwrap_or(&[]));
-                    i += 3;
-                    start = i;
-                } else {
-                    i += 1;
-                }
+            while let Some(&b) = bytes.get(i) {
+                let (decoded, len) = match escape_at(bytes, i) {
+                    Some(decoded) => (decoded, 3),
+                    None if b == b'+' => (b' ', 1),
+                    None => {
+                        i += 1;
+                        continue;
+                    }
+                };
+                encode(sink, bytes.get(start..i).unwrap_or(&[]), PATH);
+                encode(sink, &[decoded], PATH);
+                i += len;
+                start = i;
             }
             encode(sink, bytes.get(start..).unwrap_or(&[]), PATH);
         }
@@ -109,18 +116,15 @@ fn needs_normalizing(path: &str) -> bool {
 }
 
 /// Removes dot segments (RFC 3986 §5.2.4) and empty segments (AWS merges
-/// duplicate slashes). Returns whether the result ends with '/'.
-fn normalize<'a, const N: usize>(path: &'a str, kept: &mut StackVec<&'a str, N>) -> bool {
-    let mut last = "";
+/// duplicate slashes), keeping the segments that remain.
+fn normalize<'a, const N: usize>(path: &'a str, kept: &mut StackVec<&'a str, N>) {
     for seg in path.split('/') {
-        last = seg;
         match seg {
             "" | "." => {}
             ".." => kept.pop(),
             _ => kept.push(seg),
         }
     }
-    matches!(last, "" | "." | "..")
 }
 
 #[cfg(test)]
@@ -134,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn normalizes_like_rfc3986_and_merges_slashes() {
+    fn normalizes_like_aws_and_merges_slashes() {
         let s = Settings::default();
         for (input, want) in [
             ("/", "/"),
@@ -146,8 +150,15 @@ mod tests {
             ("/./example", "/example"),
             ("//example//", "/example/"),
             ("/a/b/../c", "/a/c"),
-            ("/a/b/..", "/a/"),
-            ("/a/./b/.", "/a/b/"),
+            ("/a/b/..", "/a"),
+            ("/a/./b/.", "/a/b"),
+            ("/./i//.", "/i"),
+            ("/a/.", "/a"),
+            ("/a/..", "/"),
+            ("/a/b/../", "/a/"),
+            ("/a/b/./", "/a/b/"),
+            ("/.", "/"),
+            ("/..", "/"),
             ("/../a", "/a"),
             ("/a b", "/a%20b"),
             ("/a%20b", "/a%2520b"),
@@ -183,6 +194,19 @@ mod tests {
             ("/a%20b", "/a%20b"),
             ("/a b=c", "/a%20b%3Dc"),
             ("/ሴ", "/%E1%88%B4"),
+            // S3 decodes the path and encodes it again.
+            ("/%7E", "/~"),
+            ("/a%2bb/%41%7e", "/a%2Bb/A~"),
+            ("/%e1%88%b4", "/%E1%88%B4"),
+            ("/a%2Fb", "/a/b"),
+            ("/a%252F", "/a%252F"),
+            // A raw '+' is a space to S3.
+            (
+                "/libstdc++-docs.x86_64.rpm",
+                "/libstdc%20%20-docs.x86_64.rpm",
+            ),
+            ("/+askhn", "/%20askhn"),
+            ("/a%2Bb", "/a%2Bb"),
         ] {
             assert_eq!(canon(input, &s), want, "{input:?}");
         }

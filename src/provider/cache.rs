@@ -59,7 +59,26 @@ struct State {
     last_error: Option<ProviderError>,
 }
 
-/// The cache. Share it (for example in an `Arc`) between threads.
+/// Credentials kept until shortly before they expire, refreshed by one
+/// caller at a time. Share it (for example in an `Arc`) between threads.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use awsig::Credentials;
+/// use awsig::provider::CredentialsCache;
+///
+/// let cache = CredentialsCache::new(Duration::from_secs(300));
+/// let now = SystemTime::now();
+/// // The first call runs the refresh (here, credentials valid for an hour)...
+/// let first = cache.get_or_refresh(now, || {
+///     Ok(Credentials::build("ASIAEXAMPLE", "secret", Some("token"), Some(now + Duration::from_secs(3600)))?)
+/// })?;
+/// assert_eq!(first.credentials.access_key_id(), "ASIAEXAMPLE");
+/// // ...the next ones, while the credentials are fresh, do not.
+/// let again = cache.get_or_refresh(now, || unreachable!("still fresh"))?;
+/// assert_eq!(again.credentials, first.credentials);
+/// # Ok::<(), awsig::provider::ProviderError>(())
+/// ```
 #[derive(Debug)]
 pub struct CredentialsCache {
     window: Duration,
@@ -114,6 +133,10 @@ impl CredentialsCache {
 
     /// Cached credentials if fresh at `now`; otherwise runs `refresh` (in
     /// one caller only) and caches its result.
+    ///
+    /// # Errors
+    ///
+    /// the error `refresh` returns, when no still-valid credentials are cached to serve instead (a refresh that fails while they are valid is reported in [`Cached::refresh_error`] instead).
     pub fn get_or_refresh<F>(&self, now: SystemTime, refresh: F) -> Result<Cached, ProviderError>
     where
         F: FnOnce() -> Result<Credentials, ProviderError>,
@@ -207,6 +230,10 @@ impl CredentialsCache {
 /// Anything that can give credentials valid at a time.
 pub trait ProvideCredentials: Send + Sync {
     /// Credentials valid at `now`.
+    ///
+    /// # Errors
+    ///
+    /// the provider's [`ProviderError`] when it has no valid credentials to give at `now`.
     fn provide(&self, now: SystemTime) -> Result<Credentials, ProviderError>;
 }
 
@@ -249,6 +276,10 @@ where
     }
 
     /// Credentials with the error of a failed refresh, if any.
+    ///
+    /// # Errors
+    ///
+    /// what the fetch function returns, when no still-valid credentials are cached (see [`CredentialsCache::get_or_refresh`]).
     pub fn get(&self, now: SystemTime) -> Result<Cached, ProviderError> {
         self.cache.get_or_refresh(now, || (self.fetch)(now))
     }
@@ -264,6 +295,35 @@ where
 }
 
 /// A [`Signer`] whose credentials come from a provider at each request.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use awsig::{Credentials, PayloadHash};
+/// use awsig::provider::{ProviderSigner, RefreshingProvider};
+///
+/// // Any `ProvideCredentials`: here a fetch function behind a cache that
+/// // refreshes 5 minutes before expiry (fetching from STS, IMDS, ...).
+/// let provider = RefreshingProvider::new(Duration::from_secs(300), |now: SystemTime| {
+///     Ok(Credentials::build(
+///         "ASIAEXAMPLE",
+///         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+///         Some("session-token"),
+///         Some(now + Duration::from_secs(3600)),
+///     )?)
+/// });
+/// let signer = ProviderSigner::new(provider, "us-west-2", "aps", SystemTime::now())?;
+///
+/// let body = b"snappy-compressed remote_write payload".to_vec();
+/// let mut request = http::Request::post(
+///     "https://aps-workspaces.us-west-2.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+/// )
+/// .body(body)
+/// .unwrap();
+/// let payload = PayloadHash::of(request.body());
+/// signer.sign(&mut request, &payload, SystemTime::now())?;
+/// assert!(request.headers().contains_key("x-amz-security-token"));
+/// # Ok::<(), awsig::provider::ProviderError>(())
+/// ```
 ///
 /// Its daily signing-key cache is keyed by the credentials, so a rotation
 /// derives a new key on the next request.
@@ -282,6 +342,11 @@ impl<P> std::fmt::Debug for ProviderSigner<P> {
 
 impl<P: ProvideCredentials> ProviderSigner<P> {
     /// A signer for `region` and `service`; asks the provider once now.
+    ///
+    /// # Errors
+    ///
+    /// - the provider's error when it has no credentials now;
+    /// - [`ProviderError::Credentials`] wrapping [`Error::InvalidRegion`](crate::Error::InvalidRegion) or [`Error::InvalidService`](crate::Error::InvalidService) when `region` or `service` is not valid.
     pub fn new(
         provider: P,
         region: &str,
@@ -312,6 +377,11 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
     }
 
     /// Signs headers in place with the provider's current credentials.
+    ///
+    /// # Errors
+    ///
+    /// - the provider's error when it has no credentials at `now`;
+    /// - [`ProviderError::Credentials`] wrapping the signing [`Error`](crate::Error) (see [`Signer::sign`](crate::Signer::sign)).
     pub fn sign<B>(
         &self,
         request: &mut http::Request<B>,
@@ -325,6 +395,11 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
     }
 
     /// The headers to add, with the provider's current credentials.
+    ///
+    /// # Errors
+    ///
+    /// - the provider's error when it has no credentials at `now`;
+    /// - [`ProviderError::Credentials`] wrapping the signing [`Error`](crate::Error) (see [`Signer::signing_output`](crate::Signer::signing_output)).
     pub fn signing_output(
         &self,
         request: &SignableRequest<'_>,
@@ -338,6 +413,11 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
     }
 
     /// The presign parameters, with the provider's current credentials.
+    ///
+    /// # Errors
+    ///
+    /// - the provider's error when it has no credentials at `now`;
+    /// - [`ProviderError::Credentials`] wrapping the presigning [`Error`](crate::Error) (see [`Signer::presign_output`](crate::Signer::presign_output)).
     pub fn presign_output(
         &self,
         request: &SignableRequest<'_>,

@@ -512,11 +512,38 @@ impl ChainBuilder {
     }
 }
 
-/// The default chain. See the [module documentation](self).
+/// The default chain: finds credentials where the AWS CLI does, and says
+/// which source had them. See the [module documentation](self) for the order.
 ///
 /// It owns its [`Environment`] (behind an `Arc`), so it is
 /// `Send + Sync + 'static`: a task or thread may hold it while a request is
 /// in flight.
+///
+/// Drive it to the end: send each request it asks for with any HTTP client,
+/// with short timeouts for the metadata endpoints.
+///
+/// ```no_run
+/// use std::time::SystemTime;
+/// use awsig::provider::{ChainStep, DefaultChain, SystemEnvironment};
+///
+/// /// Your HTTP client (ureq, reqwest, hyper, ...).
+/// fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, String> {
+///     # unimplemented!()
+/// }
+///
+/// let mut chain = DefaultChain::new(SystemEnvironment, None)?;
+/// let resolved = loop {
+///     match chain.poll(SystemTime::now())? {
+///         ChainStep::Done(resolved) => break resolved,
+///         ChainStep::Send(request) => match send(request) {
+///             Ok(response) => chain.handle_response(&response, SystemTime::now())?,
+///             Err(reason) => chain.handle_send_error(&reason)?,
+///         },
+///     }
+/// };
+/// println!("credentials from {}, region {:?}", resolved.source.name(), resolved.region);
+/// # Ok::<(), awsig::provider::ProviderError>(())
+/// ```
 pub struct DefaultChain {
     env: Arc<dyn Environment>,
     profiles: ProfileSet,
@@ -667,9 +694,10 @@ impl DefaultChain {
     ///
     /// # Errors
     ///
-    /// Whatever the source that applies reports (see the
-    /// [module documentation](self)), or [`ProviderError::NoCredentials`]
-    /// when no source has credentials.
+    /// - [`ProviderError::NoCredentials`] when no source had credentials (it lists the sources tried);
+    /// - [`ProviderError::PartialCredentials`], [`ProviderError::InvalidConfig`], [`ProviderError::InfiniteLoop`], [`ProviderError::InvalidEnvVar`], [`ProviderError::Process`] or [`ProviderError::Io`] when a source is configured wrongly or fails locally;
+    /// - [`ProviderError::TokenExpired`] when an SSO or `aws login` token has expired and cannot be refreshed;
+    /// - [`ProviderError::UnexpectedCall`] when the chain is over or waits for a response.
     pub fn poll(&mut self, now: SystemTime) -> Result<ChainStep, ProviderError> {
         if self.over {
             return Err(ProviderError::UnexpectedCall("the chain is over"));

@@ -59,6 +59,10 @@ impl std::fmt::Debug for ContainerConfig {
 
 impl ContainerConfig {
     /// A relative URI on the ECS host.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::InvalidEndpoint`] when the path does not make a valid URI with the ECS host.
     pub fn relative(path: &str) -> Result<Self, ProviderError> {
         let text = format!("http://{ECS_HOST}{path}");
         let uri: Uri = text
@@ -71,6 +75,11 @@ impl ContainerConfig {
     }
 
     /// A full URI, checked against the allowed hosts, with an optional token.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::InvalidEndpoint`] when the URI is malformed, or is plain HTTP to a host other than loopback or the ECS and EKS link-local addresses;
+    /// - [`ProviderError::InvalidEnvVar`] when the authorization token cannot be a header value.
     pub fn full(uri: &str, authorization: Option<&str>) -> Result<Self, ProviderError> {
         let parsed: Uri = uri
             .parse()
@@ -111,6 +120,11 @@ impl ContainerConfig {
 
     /// The configuration from the environment; `Ok(None)` when neither URI
     /// variable is set. Reads the token file through `env`.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::InvalidEndpoint`] or [`ProviderError::InvalidEnvVar`] when the variables name an endpoint that is not allowed or a token that cannot be sent;
+    /// - [`ProviderError::Io`] when the authorization token file cannot be read.
     pub fn from_env(env: &dyn Environment) -> Result<Option<Self>, ProviderError> {
         if let Some(rel) = non_empty(env.var(RELATIVE_URI)) {
             return Self::relative(&rel).map(Some);
@@ -195,6 +209,10 @@ impl ContainerFlow {
     }
 
     /// The request to send.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::UnexpectedCall`] when the flow is over or waits for a response.
     pub fn poll_request(
         &mut self,
         _now: SystemTime,
@@ -213,6 +231,12 @@ impl ContainerFlow {
     }
 
     /// Handles the response.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::Service`] when the container endpoint answers with an error status (its code and message are kept);
+    /// - [`ProviderError::InvalidResponse`] when the body cannot be read as credentials;
+    /// - [`ProviderError::UnexpectedCall`] when no request is pending.
     pub fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         response: &http::Response<B>,
@@ -264,6 +288,10 @@ fn container_error(status: u16, body: &[u8]) -> ProviderError {
 }
 
 /// Parses the container credentials document. Never panics.
+///
+/// # Errors
+///
+/// [`ProviderError::InvalidResponse`] when the body is not the JSON credentials document or a field is missing or invalid.
 pub fn parse_container_credentials(body: &[u8]) -> Result<Credentials, ProviderError> {
     let map = json::object(body, S)?;
     let key = json::req_str(&map, "AccessKeyId", S)?;

@@ -53,6 +53,12 @@ fn first(env: &dyn Environment, names: &[&str]) -> Option<String> {
 }
 
 /// Credentials from the environment: `Ok(None)` when no key variable is set.
+///
+/// # Errors
+///
+/// - [`ProviderError::PartialCredentials`] when only one of `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` is set;
+/// - [`ProviderError::Credentials`] when a value cannot be used as a key or token;
+/// - [`ProviderError::InvalidEnvVar`] when `AWS_CREDENTIAL_EXPIRATION` is not an RFC 3339 time.
 pub fn credentials_from_env(env: &dyn Environment) -> Result<Option<Credentials>, ProviderError> {
     let key = first(env, &[AWS_ACCESS_KEY_ID, AWS_ACCESS_KEY]);
     let secret = first(env, &[AWS_SECRET_ACCESS_KEY, AWS_SECRET_KEY]);

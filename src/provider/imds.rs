@@ -54,6 +54,10 @@ pub struct ImdsConfig {
 
 impl ImdsConfig {
     /// The service at `endpoint` (scheme, host and optional port).
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::InvalidEndpoint`] when the endpoint is not an absolute `http` or `https` URI.
     pub fn new(endpoint: &str) -> Result<Self, ProviderError> {
         let endpoint = endpoint.trim_end_matches('/').to_owned();
         let uri: Uri = format!("{endpoint}{TOKEN_PATH}")
@@ -557,6 +561,10 @@ fn http_error(status: u16, body: &[u8]) -> ProviderError {
 }
 
 /// Parses the IMDS credentials document. Never panics.
+///
+/// # Errors
+///
+/// [`ProviderError::InvalidResponse`] when the body is not the JSON credentials document or a field is missing or invalid.
 pub fn parse_imds_credentials(body: &[u8]) -> Result<Credentials, ProviderError> {
     let map = json::object(body, S)?;
     if let Some(code) = json::opt_str(&map, "Code", S)? {

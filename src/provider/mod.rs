@@ -300,13 +300,17 @@ pub trait Environment: Send + Sync {
     /// The value of an environment variable, `None` when unset.
     fn var(&self, name: &str) -> Option<String>;
     /// The contents of a file.
+    ///
+    /// # Errors
+    ///
+    /// the `std::io::Error` of reading the file (a missing shared file is not an error for the chain).
     fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>>;
     /// Runs a `credential_process` command (already split into program and
     /// arguments) and returns its standard output.
     ///
     /// # Errors
     ///
-    /// [`ProviderError::Process`] when the command cannot run or fails.
+    /// [`ProviderError::Process`] when the command cannot be started, exits with a failure status, or prints too much.
     fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError>;
 
     /// Replaces a file's contents: the SSO and `aws login` token caches,

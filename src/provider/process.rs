@@ -20,6 +20,10 @@ const MAX_COMMAND: usize = 64 * 1024;
 /// whitespace separates words, `'...'` is literal, `"..."` allows `\"`,
 /// `\\`, `` \` ``, `\$` and `\<newline>` escapes, and `\x` outside quotes
 /// is `x`. Never panics.
+///
+/// # Errors
+///
+/// [`ProviderError::Process`] when the command is empty or has an unclosed quote.
 pub fn split_command(command: &str) -> Result<Vec<String>, ProviderError> {
     if command.len() > MAX_COMMAND {
         return Err(ProviderError::Process {
@@ -94,6 +98,10 @@ fn unbalanced(what: &str) -> ProviderError {
 }
 
 /// Parses `credential_process` output. Never panics.
+///
+/// # Errors
+///
+/// [`ProviderError::Process`] or [`ProviderError::InvalidResponse`] when the output is not the JSON document `credential_process` must print (version 1), or a field is missing or invalid.
 pub fn parse_process_output(stdout: &[u8]) -> Result<Credentials, ProviderError> {
     const S: &str = "credential_process";
     let map = json::object(stdout, S)?;
@@ -133,6 +141,10 @@ pub fn parse_process_output(stdout: &[u8]) -> Result<Credentials, ProviderError>
 
 /// Runs a command (program and arguments, no shell) and returns its
 /// standard output; a non-zero exit is an error with its standard error.
+///
+/// # Errors
+///
+/// [`ProviderError::Process`] when the command cannot be started, exits with a failure status (its standard error is kept), or prints too much.
 pub fn run(argv: &[String]) -> Result<Vec<u8>, ProviderError> {
     let Some((program, args)) = argv.split_first() else {
         return Err(ProviderError::Process {

@@ -59,6 +59,11 @@ impl StsEndpoint {
     }
 
     /// A custom endpoint (for example a local test server).
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::InvalidEndpoint`] when the URI is not an absolute `http` or `https` URI;
+    /// - [`ProviderError::Credentials`] when the region is not valid.
     pub fn custom(uri: &str, region: &str) -> Result<Self, ProviderError> {
         let uri = uri.trim_end_matches('/');
         let parsed: http::Uri = uri.parse().map_err(|_| ProviderError::InvalidEndpoint {
@@ -78,6 +83,11 @@ impl StsEndpoint {
     }
 
     /// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else [`StsEndpoint::for_region`].
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::InvalidEndpoint`] when `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL` is not a valid URI;
+    /// - [`ProviderError::InvalidEnvVar`] when `AWS_STS_REGIONAL_ENDPOINTS` is neither `regional` nor `legacy`.
     pub fn from_env(env: &dyn Environment, region: Option<&str>) -> Result<Self, ProviderError> {
         match non_empty(env.var("AWS_ENDPOINT_URL_STS"))
             .or_else(|| non_empty(env.var("AWS_ENDPOINT_URL")))
@@ -207,6 +217,10 @@ impl WebIdentityFlow {
     }
 
     /// The request to send.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::UnexpectedCall`] when the flow is over or waits for a response.
     pub fn poll_request(
         &mut self,
         _now: SystemTime,
@@ -229,6 +243,12 @@ impl WebIdentityFlow {
     }
 
     /// Handles the response.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::Service`] when STS answers with an error status (its code and message are kept);
+    /// - [`ProviderError::InvalidResponse`] when the body cannot be read as credentials;
+    /// - [`ProviderError::UnexpectedCall`] when no request is pending.
     pub fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         response: &http::Response<B>,
@@ -319,6 +339,10 @@ impl AssumeRoleFlow {
     }
 
     /// The signed request to send.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::UnexpectedCall`] when the flow is over or waits for a response.
     pub fn poll_request(
         &mut self,
         now: SystemTime,
@@ -350,6 +374,12 @@ impl AssumeRoleFlow {
     }
 
     /// Handles the response.
+    ///
+    /// # Errors
+    ///
+    /// - [`ProviderError::Service`] when STS answers with an error status (its code and message are kept);
+    /// - [`ProviderError::InvalidResponse`] when the body cannot be read as credentials;
+    /// - [`ProviderError::UnexpectedCall`] when no request is pending.
     pub fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         response: &http::Response<B>,
@@ -365,11 +395,19 @@ impl AssumeRoleFlow {
 }
 
 /// Parses an `AssumeRole` response body. Never panics.
+///
+/// # Errors
+///
+/// [`ProviderError::InvalidResponse`] when the body is not an `AssumeRoleResponse` with complete credentials.
 pub fn parse_assume_role_response(body: &[u8]) -> Result<Credentials, ProviderError> {
     parse_credentials(body, "AssumeRoleResponse", "AssumeRoleResult")
 }
 
 /// Parses an `AssumeRoleWithWebIdentity` response body. Never panics.
+///
+/// # Errors
+///
+/// [`ProviderError::InvalidResponse`] when the body is not an `AssumeRoleWithWebIdentityResponse` with complete credentials.
 pub fn parse_web_identity_response(body: &[u8]) -> Result<Credentials, ProviderError> {
     parse_credentials(
         body,

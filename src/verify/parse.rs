@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use crate::canonical_request::encode::escape_at;
 use crate::error::{Redacted, lossy};
+use crate::percent::escape_at;
 use crate::scope::{AmzDate, Region, Service};
 use crate::string_to_sign::ALGORITHM;
 
@@ -89,6 +89,10 @@ impl CredentialText {
 ///            ("AKIDEXAMPLE", "20150830", "us-east-1", "iam"));
 /// # Ok::<(), awsig::AuthParseError>(())
 /// ```
+///
+/// # Errors
+///
+/// [`AuthParseError::Missing`](crate::AuthParseError::Missing) or [`AuthParseError::Malformed`](crate::AuthParseError::Malformed) when the text is not `AKID/YYYYMMDD/region/service/aws4_request` or a part is not valid; it names `part`.
 pub fn parse_credential(text: &str, part: &'static str) -> Result<CredentialText, AuthParseError> {
     let mut it = text.rsplitn(5, '/');
     let (Some(terminator), Some(service), Some(region), Some(date), Some(key)) =
@@ -139,6 +143,10 @@ pub fn parse_credential(text: &str, part: &'static str) -> Result<CredentialText
 /// assert!(awsig::parse_signed_headers("x-amz-date;host", "SignedHeaders").is_err());
 /// # Ok::<(), awsig::AuthParseError>(())
 /// ```
+///
+/// # Errors
+///
+/// [`AuthParseError::Malformed`](crate::AuthParseError::Malformed) when the list is empty, not lower-case and sorted, repeats a name, or holds a character a header name cannot.
 pub fn parse_signed_headers<'a>(
     text: &'a str,
     part: &'static str,
@@ -221,6 +229,11 @@ impl<'a> AuthorizationHeader<'a> {
 /// assert_eq!(auth.signed_headers(), ["host", "x-amz-date"]);
 /// # Ok::<(), awsig::AuthParseError>(())
 /// ```
+///
+/// # Errors
+///
+/// - [`AuthParseError::Missing`](crate::AuthParseError::Missing) when `Credential`, `SignedHeaders` or `Signature` is absent;
+/// - [`AuthParseError::Malformed`](crate::AuthParseError::Malformed) when the algorithm is not `AWS4-HMAC-SHA256`, a part is repeated or not valid, or the text is over its length limit.
 pub fn parse_authorization(value: &str) -> Result<AuthorizationHeader<'_>, AuthParseError> {
     if value.len() > MAX_AUTH_TEXT_BYTES {
         return Err(malformed("Authorization", "it is too long"));
@@ -377,13 +390,7 @@ const SIGNATURE_PARAM: &str = "X-Amz-Signature";
 /// assert!(!awsig::is_presigned_query("a=1&X-Amz-Date=20150830T123600Z"));
 /// ```
 pub fn is_presigned_query(query: &str) -> bool {
-    query.split('&').any(|piece| {
-        let key = piece.split_once('=').map_or(piece, |(k, _)| k);
-        matches!(
-            decode(key).as_deref(),
-            Some("X-Amz-Algorithm" | "X-Amz-Credential" | "X-Amz-Signature")
-        )
-    })
+    crate::canonical_request::query::carries_presigned_signature(query)
 }
 
 /// Percent-decodes a query component ('+' stays a plus sign, as when
@@ -423,8 +430,13 @@ fn decode(text: &str) -> Option<String> {
 /// assert!(!p.unsigned_query().contains("X-Amz-Signature"));
 /// # Ok::<(), awsig::AuthParseError>(())
 /// ```
+///
+/// # Errors
+///
+/// - [`AuthParseError::Missing`](crate::AuthParseError::Missing) when a required `X-Amz-*` parameter is absent;
+/// - [`AuthParseError::Malformed`](crate::AuthParseError::Malformed) when one is repeated, not valid, or the algorithm is not `AWS4-HMAC-SHA256`.
 pub fn parse_presigned_query(query: &str) -> Result<PresignedQuery, AuthParseError> {
-    if query.len() > 8 * MAX_AUTH_TEXT_BYTES {
+    if query.len() > crate::limits::MAX_QUERY_BYTES {
         return Err(malformed("the query", "it is too long"));
     }
     // The slots of `values` below follow this order.

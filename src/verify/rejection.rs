@@ -18,10 +18,14 @@ pub enum AuthKind {
 /// What the verifier computed for a request whose signature does not
 /// match: enough for the client to find which part it signed differently.
 ///
-/// The canonical request's `Display` is the full text, header values
-/// included (a session token among them), as AWS returns it to the client
-/// that sent them; its `Debug` redacts the values. No secret key ever
-/// appears in either.
+/// The canonical request shows the values only of the headers a client sets
+/// itself and that hold no secret: `host`, the `content-*` headers,
+/// `range`, `date`, the conditional headers and the `x-amz-*` headers but
+/// the session token and the SSE-C keys, plus those the [`Policy`](crate::Policy)
+/// discloses; every other value is `<redacted>`, so that a secret a front
+/// proxy adds (and a client could list in `SignedHeaders`) never reaches the
+/// client. The string to sign is the one computed from the whole canonical
+/// request. Its `Debug` redacts every value. No secret key ever appears.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Mismatch {
     pub(crate) canonical_request: CanonicalRequest,
@@ -29,7 +33,8 @@ pub struct Mismatch {
 }
 
 impl Mismatch {
-    /// The canonical request the verifier computed.
+    /// The canonical request the verifier computed, with the values of the
+    /// headers the policy does not disclose as `<redacted>`.
     pub fn canonical_request(&self) -> &CanonicalRequest {
         &self.canonical_request
     }
@@ -46,6 +51,38 @@ impl fmt::Debug for Mismatch {
             .field("canonical_request", &self.canonical_request)
             .field("string_to_sign", &self.string_to_sign)
             .finish()
+    }
+}
+
+/// What is wrong with a request's session token ([`Rejection::InvalidToken`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenProblem {
+    /// The credentials are temporary and the request carries no
+    /// `X-Amz-Security-Token`.
+    Missing,
+    /// The request carries a token but the credentials have none.
+    Unexpected,
+    /// The request carries more than one token.
+    Repeated,
+    /// The token is not the one issued with the access key id.
+    DoesNotMatch,
+}
+
+impl fmt::Display for TokenProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => {
+                "is missing: the access key id belongs to temporary credentials, send their X-Amz-Security-Token"
+            }
+            Self::Unexpected => {
+                "was not expected: the access key id belongs to long-term credentials, which have no token"
+            }
+            Self::Repeated => "is given more than once",
+            Self::DoesNotMatch => {
+                "does not match the one issued with the access key id (expired, or from other credentials)"
+            }
+        })
     }
 }
 
@@ -170,10 +207,13 @@ pub enum Rejection {
     /// The credentials found for the access key id have expired.
     #[error("the security token included in the request has expired")]
     ExpiredCredentials,
-    /// The session token is missing, unexpected, or not the one issued with
-    /// the access key id.
-    #[error("the provided security token is missing or invalid")]
-    InvalidToken,
+    /// The session token is missing, unexpected, repeated, or not the one
+    /// issued with the access key id; [`TokenProblem`] says which.
+    #[error("the security token {problem}")]
+    InvalidToken {
+        /// What is wrong with the token.
+        problem: TokenProblem,
+    },
     /// `x-amz-content-sha256` is not a hex SHA-256 or one of the known markers.
     #[error(
         "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* marker, or a valid SHA-256 value"
@@ -199,6 +239,16 @@ pub enum Rejection {
     PayloadModeNotAllowed {
         /// The declared marker.
         declared: String,
+    },
+    /// `x-amz-*` headers are present that the signature does not cover (and
+    /// that the policy does not allow unsigned).
+    #[error(
+        "there were headers present in the request which were not signed: {}",
+        names.join(", ")
+    )]
+    HeadersNotSigned {
+        /// The headers' names, lowercase and sorted.
+        names: Vec<String>,
     },
     /// A header listed as signed is not in the request.
     #[error("the signed header {name:?} is not in the request")]
@@ -233,6 +283,7 @@ impl Rejection {
             | Self::MissingDate
             | Self::InvalidDate
             | Self::HeaderNotSigned { .. }
+            | Self::HeadersNotSigned { .. }
             | Self::NotYetValid { .. }
             | Self::PayloadModeNotAllowed { .. } => "AccessDenied",
             Self::ConflictingAuthentication | Self::InvalidContentSha256 => "InvalidArgument",
@@ -254,7 +305,7 @@ impl Rejection {
             Self::UnknownAccessKeyId { .. } => "InvalidAccessKeyId",
             Self::LookupFailed { .. } => "InternalError",
             Self::ExpiredCredentials => "ExpiredToken",
-            Self::InvalidToken => "InvalidToken",
+            Self::InvalidToken { .. } => "InvalidToken",
             Self::ContentSha256Mismatch { .. } => "XAmzContentSHA256Mismatch",
             Self::MissingContentSha256 | Self::InvalidRequest { .. } => "InvalidRequest",
             Self::MissingSignedHeader { .. } | Self::SignatureDoesNotMatch { .. } => {

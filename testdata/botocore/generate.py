@@ -28,7 +28,7 @@ import re
 import sys
 import types
 from unittest import mock
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlsplit
 
 import botocore
 import botocore.auth
@@ -325,6 +325,7 @@ def sign(v):
         "expires": v["expires"],
         "method": v["method"],
         "url": v["url"],
+        "sent_url": v.get("sent_url"),
         "headers": [[n, val] for n, val in v["headers"]],
         "body_base64": base64.b64encode(body).decode("ascii"),
         "payload": payload,
@@ -344,14 +345,11 @@ def sign(v):
 # ---------------------------------------------------------------------------
 
 # Non-S3 paths in wire form (what an HTTP client sends).  botocore removes
-# dot segments and empty segments, then percent-encodes the result again
-# (so '%20' on the wire becomes '%2520' in the canonical URI).
-#
-# DEPARTURE: for a path ending in "/." or "/.." whose normalized remainder is
-# not empty (e.g. "/a/b/.."), botocore drops the trailing slash that RFC 3986
-# remove_dot_segments keeps ("/a" instead of "/a/").  Such paths are excluded.
-# DEPARTURE: "%2E" / "%2E%2E" segments are not recognised as dot segments by
-# botocore; such paths are excluded too.
+# dot segments and empty segments, keeping a trailing slash only where the
+# path as sent ends in one ("/a/b/.." is "/a", as in aws-c-auth), then
+# percent-encodes the result again (so '%20' on the wire becomes '%2520' in
+# the canonical URI, and a raw '+' becomes '%2B').  "%2E" segments are not
+# dot segments (aws-c-auth agrees).
 NON_S3_PATHS = [
     ("root", "/"),
     ("empty", ""),
@@ -398,7 +396,50 @@ NON_S3_PATHS = [
     ("double-slash-triple", "/a///b/"),
     ("double-slash-dot", "/a/.//b/..//c"),
     ("combo", "/a/../%20b//c/./d%E2%82%AC/"),
+    ("dot-last", "/a/b/."),
+    ("dot-dot-last", "/a/b/.."),
+    ("dot-last-after-double-slash", "/./i//."),
+    ("dot-dot-last-deep", "/a/b/c/../.."),
+    ("dot-dot-last-to-root", "/a/b/../.."),
+    ("dot-first-and-last", "/./a/."),
+    ("dot-pct-encoded", "/a/%2E/b/%2e%2E/c"),
+    ("dot-pct-encoded-last", "/a/%2E%2E"),
+    ("pct-encoded-unreserved-lowercase", "/%7e%41%2d%5f%2e"),
+    ("pct-encoded-reserved-lowercase", "/a%2bb%3d%40"),
+    ("plus-raw", "/a+b/+"),
+    ("plus-encoded", "/a%2Bb%2bc"),
 ]
+
+# S3 paths in wire form.  S3 decodes the path (a raw '+' reading as a
+# space) and encodes it again once, unreserved characters and '/' bare,
+# everything else '%XX' with upper-case hex.  botocore's S3 signers take the
+# path as given, so the generator hands botocore the path in that form
+# (s3_rule_path) and records the wire form as "sent_url": for these vectors
+# the expected canonical URI follows that rule, applied here, and everything
+# else comes from botocore.
+S3_WIRE_PATHS = [
+    ("escaped-tilde", "/%7E"),
+    ("escaped-unreserved-lowercase", "/%7e%41%2d%5f%2E"),
+    ("escaped-reserved-lowercase", "/a%2bb/%3d%40"),
+    ("escaped-reserved-uppercase", "/a%2Bb/%3D%40"),
+    ("escaped-slash", "/dir%2Fkey"),
+    ("escaped-unicode-lowercase", "/%e2%82%ac/%E1%88%b4"),
+    ("escaped-percent", "/100%2525"),
+    ("dot-segments", "/a/./b/../c/."),
+    ("dot-dot-last", "/a/b/.."),
+    ("dot-first", "/./a"),
+    ("double-slash", "//a//b/"),
+    ("bare-reserved", "/a=b@c:d,e;f!g$h&i'j(k)l*m"),
+    ("plus-raw", "/a+b"),
+    ("plus-raw-leading", "/+askhn"),
+    ("plus-raw-double", "/libstdc++-docs.x86_64.rpm"),
+]
+
+
+def s3_rule_path(wire):
+    """S3's reading of a path as sent: escapes decoded, a raw '+' read as a
+    space, then encoded once with '/' and the unreserved characters bare."""
+    return quote(unquote_to_bytes(wire.replace("+", "%20")), safe="/~")
 
 # Queries as [(key, value-or-None)]; serialized with build_query.
 QUERIES = [
@@ -593,7 +634,8 @@ class Builder:
         self.i = 0
 
     def add(self, *, tags, signing, service, region=None, creds=None, time=None,
-            expires=None, method="GET", url, headers=(), body=b"", context=None):
+            expires=None, method="GET", url, headers=(), body=b"", context=None,
+            sent_url=None):
         i = self.i
         self.i += 1
         if region is None:
@@ -615,7 +657,7 @@ class Builder:
             "region": region, "creds": creds, "time": time,
             "expires": expires if signing == "query" else None,
             "method": method, "url": url, "headers": list(headers),
-            "body": body, "context": context or {},
+            "body": body, "context": context or {}, "sent_url": sent_url,
         })
 
 
@@ -807,7 +849,16 @@ def families(b):
               region=region, url=url_for(service, region, "/x", [("a", "b")]),
               context={"payload_signing_enabled": False})
 
-    # 11. Random mixes: combine pools with a fixed seed.
+    # 11. S3 paths as clients send them: botocore signs S3's reading of each.
+    for n, (tag, wire) in enumerate(S3_WIRE_PATHS):
+        region = REGIONS[n % len(REGIONS)]
+        origin = f"https://examplebucket.{host_for('s3', region)}"
+        for signing in ("header", "query"):
+            b.add(tags=["wire-path", tag], signing=signing, service="s3", region=region,
+                  method=["GET", "PUT"][n % 2], url=origin + s3_rule_path(wire),
+                  sent_url=origin + wire)
+
+    # 12. Random mixes: combine pools with a fixed seed.
     rng = random.Random(20150830)
     for n in range(90):
         signing = rng.choice(["header", "header", "query"])
@@ -865,6 +916,11 @@ COVERAGE = {
     "path pct-encoded": lambda v: "path-pct-encoded" in v["name"] or "key-pct-encoded" in v["name"],
     "path dot segments": lambda v: "path-dot" in v["name"],
     "path double slash": lambda v: "path-double-slash" in v["name"],
+    "path dot last": lambda v: "path-dot-last" in v["name"] or "path-dot-dot-last" in v["name"],
+    "path plus": lambda v: "path-plus" in v["name"],
+    "s3 wire path escapes": lambda v: "wire-path-escaped" in v["name"],
+    "s3 wire path dots": lambda v: "wire-path-dot" in v["name"],
+    "s3 wire path plus": lambda v: "wire-path-plus" in v["name"],
     "query repeated": lambda v: "query-repeated" in v["name"],
     "query empty value": lambda v: "query-empty-value" in v["name"],
     "query no equals": lambda v: "query-no-equals" in v["name"],

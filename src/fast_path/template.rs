@@ -15,17 +15,16 @@ use std::cell::RefCell;
 use std::ops::Range;
 use std::thread::LocalKey;
 
-use crate::canonical_request::encode::{COMPONENT, encode};
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::payload::PayloadHash;
+use crate::percent::{COMPONENT, encode};
 use crate::request::{HeaderSource, SignableRequest};
 use crate::scope::AmzDate;
 use crate::settings::{
     ContentSha256Header, HeaderPolicy, PathNormalization, SessionTokenMode, Settings, UriEncoding,
 };
 use crate::sha256::Sha256;
-use crate::sign::Signer;
 use crate::sink::Sink;
 
 /// Stands for the signing time while the canonical request is rendered.
@@ -84,30 +83,6 @@ impl Template {
             parts: Vec::new(),
             signed_headers: Vec::new(),
         }
-    }
-
-    /// Renders the template for `request` as `signer` signs it with
-    /// `credentials`. `Ok(false)` when the rendered text does not hold
-    /// exactly the marks expected (then the template must not be used).
-    pub(crate) fn render(
-        &mut self,
-        signer: &Signer,
-        credentials: &Credentials,
-        request: &SignableRequest<'_>,
-        scratch: &mut Vec<u8>,
-    ) -> Result<bool, Error> {
-        let token = signed_token(signer.settings(), credentials).map(|_| TOKEN_MARK);
-        scratch.clear();
-        self.signed_headers.clear();
-        signer.with_header_plan(request, DATE_MARK, PAYLOAD_MARK, token, |plan| {
-            plan.write(scratch, signer.settings());
-            plan.write_signed_headers(&mut self.signed_headers);
-        })?;
-        let payloads = match signer.settings().content_sha256 {
-            ContentSha256Header::Include => 2,
-            ContentSha256Header::Omit => 1,
-        };
-        Ok(self.split(scratch) == [1, payloads, usize::from(token.is_some()), 0])
     }
 
     /// Sets the template from rendered text and its signed-headers list;
@@ -193,6 +168,12 @@ impl Template {
             }
         }
         hash.finish()
+    }
+
+    /// Whether signing sets `x-amz-content-sha256`: the payload hash is
+    /// written twice, on the payload line and in that header.
+    pub(crate) fn signs_payload_header(&self) -> bool {
+        self.parts.iter().filter(|p| **p == Part::Payload).count() == 2
     }
 
     /// The signed-headers list.
@@ -442,6 +423,7 @@ const MAX_SHAPE_BYTES: usize = 16 * 1024;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Signer;
 
     #[test]
     fn splits_at_the_marks() {

@@ -5,15 +5,15 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::auth_buf::AuthorizationBuf;
 use crate::error::Error;
+use crate::fast_path::auth_buf::AuthorizationBuf;
+use crate::fast_path::template::{Template, TokenText, signed_token};
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::AmzDate;
 use crate::sign::{SignedList, Signer};
 use crate::signature::Signature;
 use crate::string_to_sign::StringToSign;
-use crate::template::{Template, TokenText, signed_token};
 
 /// A request whose method, URI and headers stay the same from one signing
 /// to the next, only the time and the payload changing: a remote-write
@@ -56,10 +56,14 @@ pub struct PreparedRequest<'s> {
 impl Signer {
     /// Prepares a request to be signed many times at different times and
     /// with different payloads; see [`PreparedRequest`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason).
     pub fn prepare(&self, request: &SignableRequest<'_>) -> Result<PreparedRequest<'_>, Error> {
         let mut template = Template::empty();
         let mut scratch = Vec::new();
-        if !template.render(self, self.credentials(), request, &mut scratch)? {
+        if !self.render_template(&mut template, self.credentials(), request, &mut scratch)? {
             // The marks hold NUL, which checked requests never carry: only
             // a NUL byte that slipped through could get here.
             return Err(Error::InvalidHeaderValue {
@@ -78,6 +82,11 @@ impl PreparedRequest<'_> {
     /// Signs the prepared request at `now` for `payload`, writing the header
     /// values into `out` as [`Signer::sign_into`] does. Allocates nothing
     /// once `out` has grown to fit.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::InvalidPayloadHash`](crate::Error::InvalidPayloadHash) never for a [`PayloadHash`](crate::PayloadHash), which is valid by construction.
     pub fn sign_into(
         &self,
         payload: &PayloadHash,
@@ -99,14 +108,15 @@ impl PreparedRequest<'_> {
             &scope,
             SignedList::Bytes(self.template.signed_headers()),
             auth,
-        );
+        )?;
         let signature = signer.sign_string(
             credentials,
             &date,
             &StringToSign::from_digest(scope, &digest),
         );
         auth.extend_from_slice(signature.as_bytes());
-        out.finish(signer, payload, date, signature);
+        let payload_header = self.template.signs_payload_header().then_some(payload);
+        out.finish(signer, payload_header, date, signature);
         Ok(signature)
     }
 }

@@ -1,98 +1,23 @@
-//! End-to-end: the credential flows against a local moto server (started
-//! here on a free port, with signature checking on), and requests signed
-//! with the credentials they produce.
-//!
-//! Needs `python3` with `moto` 5.x (`pip install 'moto[server]'`); fails
-//! with a clear message when they are missing.
-#![cfg(feature = "credentials")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+//! The credential flows against moto: AssumeRole from a profile's source
+//! keys (right and wrong external id), AssumeRoleWithWebIdentity, IMDSv2 at
+//! moto's instance metadata endpoints, and IMDS credentials as a role's
+//! source, each checked by signing a request with the credentials they give.
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use awsig::provider::chain::{ChainStep, DefaultChain, Resolved, Source};
 use awsig::provider::{ProviderError, VarsEnvironment};
 use awsig::{Credentials, PayloadHash, Signer};
 
-/// The moto server; killed by PID when dropped, whatever happens.
+/// The moto server the suite started.
 struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    endpoint: String,
 }
 
 impl Moto {
-    fn start() -> Moto {
-        let probe = Command::new("python3")
-            .args([
-                "-c",
-                "import moto.server, sys; sys.stdout.write(moto.__version__)",
-            ])
-            .output();
-        match probe {
-            Err(e) => panic!("python3 is required for this test and could not be run: {e}"),
-            Ok(out) if !out.status.success() => panic!(
-                "the Python package moto (5.x, with its server extra) is required for this test: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Ok(_) => {}
-        }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            // Every request must carry a valid signature from the start.
-            .env("INITIAL_NO_AUTH_ACTION_COUNT", "0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cannot start python3 -m moto.server");
-        let mut moto = Moto { child, port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = moto.child.try_wait().unwrap() {
-                panic!("moto exited early with {status}");
-            }
-            let ready = http::Request::get(moto.url("/moto-api/data.json"))
-                .body(Vec::new())
-                .unwrap();
-            if send(ready).is_ok_and(|r| r.status() == 200) {
-                return moto;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto did not become ready in 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
     fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("{}{path}", self.endpoint)
     }
 
     /// Lets the next `n` actions through without authentication (moto's
@@ -244,10 +169,26 @@ fn caller_arn(moto: &Moto, creds: &Credentials) -> String {
     between(&text(&r), "<Arn>", "</Arn>").to_owned()
 }
 
-#[test]
-fn flows_against_moto() {
-    let moto = Moto::start();
-    let alice = set_up_iam(&moto);
+/// Runs the flows as one case of the report.
+pub fn run(report: &mut super::Report, endpoint: &str) {
+    let moto = Moto {
+        endpoint: endpoint.trim_end_matches('/').to_owned(),
+    };
+    let result = std::panic::catch_unwind(|| flows_against_moto(&moto)).map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "panicked".to_owned())
+    });
+    report.case(
+        "credentials: profile AssumeRole, web identity, IMDSv2, credential_source",
+        result,
+    );
+}
+
+fn flows_against_moto(moto: &Moto) {
+    let alice = set_up_iam(moto);
 
     // Signatures are checked: a wrong secret is refused, the right one accepted.
     let forged = Credentials::new(alice.access_key_id(), "not-the-secret").unwrap();
@@ -263,7 +204,7 @@ fn flows_against_moto() {
         text(&r)
     );
     assert_eq!(
-        caller_arn(&moto, &alice),
+        caller_arn(moto, &alice),
         "arn:aws:iam::123456789012:user/alice"
     );
 
@@ -283,7 +224,7 @@ fn flows_against_moto() {
         "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = alice\nexternal_id = ext-42\nrole_session_name = e2e\nduration_seconds = 1800\n\n[profile wrong-id]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = alice\nexternal_id = nope\n",
     )
     .unwrap();
-    let env = env_with(&moto, dir.path(), &[]);
+    let env = env_with(moto, dir.path(), &[]);
     let before = SystemTime::now();
     let resolved = resolve(&env, Some("deploy")).unwrap();
     assert_eq!(
@@ -301,7 +242,7 @@ fn flows_against_moto() {
         "{expiry:?}"
     );
     assert_eq!(
-        caller_arn(&moto, &session),
+        caller_arn(moto, &session),
         "arn:aws:sts::123456789012:assumed-role/deployer/e2e"
     );
 
@@ -322,7 +263,7 @@ fn flows_against_moto() {
     // is let through; the resulting credentials are then checked signed.
     std::fs::write(dir.path().join("token"), "eyJhbGciOiJSUzI1NiJ9.e30.c2ln\n").unwrap();
     let env = env_with(
-        &moto,
+        moto,
         dir.path(),
         &[
             (
@@ -341,7 +282,7 @@ fn flows_against_moto() {
     assert_eq!(resolved.source, Source::WebIdentity);
     assert_eq!(resolved.region.as_deref(), Some("us-east-1"));
     assert_eq!(
-        caller_arn(&moto, &resolved.credentials),
+        caller_arn(moto, &resolved.credentials),
         "arn:aws:sts::123456789012:assumed-role/irsa/pod-1"
     );
 
@@ -393,110 +334,4 @@ fn flows_against_moto() {
         }) => assert_eq!(code, "InvalidClientTokenId"),
         other => panic!("expected InvalidClientTokenId, got {other:?}"),
     }
-}
-
-#[test]
-fn unreachable_instance_metadata_means_no_credentials() {
-    // A port nobody listens on.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = tempfile::tempdir().unwrap();
-    let env = VarsEnvironment::new(BTreeMap::from([
-        (
-            "AWS_CONFIG_FILE".to_owned(),
-            dir.path().join("config").display().to_string(),
-        ),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
-            dir.path().join("credentials").display().to_string(),
-        ),
-        (
-            "AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned(),
-            format!("http://127.0.0.1:{port}"),
-        ),
-    ]));
-    match resolve(&env, None) {
-        Err(ProviderError::NoCredentials { tried }) => {
-            assert!(
-                tried.last().unwrap().starts_with("instance-metadata"),
-                "{tried:?}"
-            )
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-#[test]
-fn container_endpoint_over_loopback_with_token_file() {
-    use std::io::{BufRead, BufReader, Write};
-
-    // A one-shot container credentials endpoint on loopback, answering
-    // with the documented document when the Authorization header matches.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut request_line = String::new();
-        reader.read_line(&mut request_line).unwrap();
-        let mut authorization = None;
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("authorization") {
-                    authorization = Some(value.trim().to_owned());
-                }
-            }
-        }
-        let body = if authorization.as_deref() == Some("pod-identity-token") {
-            r#"{"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"secret","Token":"session","Expiration":"2099-01-01T00:00:00Z"}"#
-        } else {
-            r#"{"code":"InvalidToken","message":"bad token"}"#
-        };
-        let status = if body.contains("ASIA") {
-            "200 OK"
-        } else {
-            "401 Unauthorized"
-        };
-        let mut stream = stream;
-        write!(
-            stream,
-            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        request_line
-    });
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("token"), "pod-identity-token\n").unwrap();
-    let env = VarsEnvironment::new(BTreeMap::from([
-        (
-            "AWS_CONFIG_FILE".to_owned(),
-            dir.path().join("config").display().to_string(),
-        ),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
-            dir.path().join("credentials").display().to_string(),
-        ),
-        (
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI".to_owned(),
-            format!("http://127.0.0.1:{port}/v1/credentials"),
-        ),
-        (
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE".to_owned(),
-            dir.path().join("token").display().to_string(),
-        ),
-    ]));
-    let resolved = resolve(&env, None).unwrap();
-    assert_eq!(resolved.source, Source::Container);
-    assert_eq!(resolved.credentials.access_key_id(), "ASIACONTAINER");
-    assert_eq!(resolved.credentials.session_token(), Some("session"));
-    assert_eq!(server.join().unwrap(), "GET /v1/credentials HTTP/1.1\r\n");
 }

@@ -1,6 +1,8 @@
 //! Percent-encoding as SigV4 defines it: every byte except the unreserved
 //! characters `A-Z a-z 0-9 - _ . ~` becomes `%XX` with upper-case hex.
 
+use std::borrow::Cow;
+
 use crate::sink::Sink;
 
 /// Which bytes stay bare.
@@ -73,6 +75,30 @@ pub(crate) fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
     let hi = hex_value(*bytes.get(i + 1)?)?;
     let lo = hex_value(*bytes.get(i + 2)?)?;
     Some(hi << 4 | lo)
+}
+
+/// Percent-decodes text: each valid `%XX` escape becomes its byte, anything
+/// else (an invalid escape included) stays as it is. Borrows when there is
+/// nothing to decode.
+pub(crate) fn decode(text: &[u8]) -> Cow<'_, [u8]> {
+    if !text.contains(&b'%') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        match escape_at(text, i) {
+            Some(decoded) => {
+                out.push(decoded);
+                i += 3;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Checks that every '%' starts a valid escape and that no byte is a control

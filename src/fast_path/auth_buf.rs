@@ -10,7 +10,6 @@ use crate::error::{Error, Redacted};
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::AmzDate;
-use crate::settings::ContentSha256Header;
 use crate::sign::{Signer, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 use crate::signature::Signature;
 
@@ -83,6 +82,8 @@ impl AuthorizationBuf {
     /// as [`SigningOutput::headers`](crate::SigningOutput::headers):
     /// `x-amz-security-token`, `x-amz-date`, `x-amz-content-sha256`,
     /// `authorization` (the ones that apply). Empty before the first signing.
+    /// Signing never signs an `x-amz-security-token` the request already
+    /// carries: when this yields none, remove any such header before sending.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
         let signed = self.amz_date.is_some();
         let token = self
@@ -116,7 +117,7 @@ impl AuthorizationBuf {
     pub(crate) fn finish(
         &mut self,
         signer: &Signer,
-        payload: &PayloadHash,
+        payload_header: Option<&PayloadHash>,
         date: AmzDate,
         signature: Signature,
     ) {
@@ -124,10 +125,7 @@ impl AuthorizationBuf {
             self.security_token.extend_from_slice(token.as_bytes());
             self.has_token = true;
         }
-        self.content_sha256 = match signer.settings().content_sha256 {
-            ContentSha256Header::Include => Some(*payload),
-            ContentSha256Header::Omit => None,
-        };
+        self.content_sha256 = payload_header.copied();
         self.amz_date = Some(date);
         self.signature = Some(signature);
     }
@@ -156,6 +154,11 @@ impl Signer {
     /// (after the first request of a given shape), signing makes no heap
     /// allocation: for callers that sign at high rates and write the
     /// headers themselves. On error `out` is left empty.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
     pub fn sign_into(
         &self,
         request: &SignableRequest<'_>,
@@ -166,9 +169,9 @@ impl Signer {
         out.reset();
         let credentials = self.credentials();
         let date = AmzDate::from_system_time(now)?;
-        let signature =
+        let (signature, payload_header) =
             self.write_authorization(credentials, request, payload, &date, &mut out.authorization)?;
-        out.finish(self, payload, date, signature);
+        out.finish(self, payload_header.then_some(payload), date, signature);
         Ok(signature)
     }
 }

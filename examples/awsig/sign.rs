@@ -1,0 +1,129 @@
+//! `awsig sign`: signs a request with headers and prints it as HTTP/1.1
+//! text (headers as `Name:value`, the form of the AWS signing test suite's
+//! signed requests), as a curl command, or one signing stage.
+
+use std::time::SystemTime;
+
+use awsig::AmzDate;
+
+use super::args::{CredentialArgs, OutputArgs, RegionArgs, ServiceArg, TimeArg};
+use super::request::{Prepared, RequestArgs, prepare};
+use super::{Ctx, EXIT_CODES, Failure};
+
+/// The flags of `sign`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_CODES)]
+pub struct Args {
+    #[command(flatten)]
+    pub request: RequestArgs,
+    #[command(flatten)]
+    pub service: ServiceArg,
+    #[command(flatten)]
+    pub region: RegionArgs,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    #[command(flatten)]
+    pub time: TimeArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Refused with a pointer to `presign`: a header-signed request has no expiry.
+    #[arg(long, hide = true, value_name = "SECONDS")]
+    pub expires: Option<String>,
+}
+
+/// Runs `sign`.
+pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
+    if let Some(e) = &args.expires {
+        return Err(Failure::usage(format!(
+            "--expires {e}: sign makes header signatures, which do not expire; use awsig presign \
+             for a URL valid for a time"
+        )));
+    }
+    let now = args.time.or_now(ctx);
+    let prepared = prepare(
+        &args.request,
+        &args.service,
+        &args.region,
+        &args.credentials,
+        false,
+        ctx,
+    )?;
+    let text = render(args, &prepared, now)?;
+    ctx.out
+        .write_all(&text)
+        .map_err(|e| Failure::failed(format!("cannot write the output: {e}")))?;
+    Ok(0)
+}
+
+fn render(args: &Args, p: &Prepared, now: SystemTime) -> Result<Vec<u8>, Failure> {
+    let mut pairs = Vec::new();
+    let request = p.request(&args.request, &mut pairs)?;
+    let signer = &p.signer;
+    let input = |e: awsig::Error| Failure::usage(e.to_string());
+    if let Some(stage) = args.output.print {
+        let date = AmzDate::from_system_time(now).map_err(input)?;
+        let creq = signer
+            .canonical_request(&request, &p.payload, now)
+            .map_err(input)?;
+        return Ok(stage.render(signer, &creq, &date).into_bytes());
+    }
+    let out = signer
+        .signing_output(&request, &p.payload, now)
+        .map_err(input)?;
+    let added: Vec<(String, String)> = out
+        .headers()
+        .map(|(n, v)| (title_case(n), v.to_owned()))
+        .collect();
+    // The fields given, less any that signing replaced, then the ones it added.
+    let mut headers: Vec<(String, String)> = p
+        .fields
+        .iter()
+        .filter(|(n, _)| !added.iter().any(|(a, _)| a.eq_ignore_ascii_case(n)))
+        .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
+        .collect();
+    headers.extend(added);
+    if args.output.curl {
+        let command = super::curl::command(
+            &args.request.method,
+            &args.request.url,
+            &headers,
+            &super::curl::Body::of(&args.request),
+        );
+        return Ok(command.into_bytes());
+    }
+    let mut text = format!("{} {} HTTP/1.1\n", args.request.method, target(&request));
+    for (n, v) in &headers {
+        text.push_str(&format!("{n}:{v}\n"));
+    }
+    text.push('\n');
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(&p.body);
+    Ok(bytes)
+}
+
+/// `x-amz-date` → `X-Amz-Date`.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The origin-form target (`/path?query`) of an absolute URL.
+fn target(request: &awsig::SignableRequest<'_>) -> String {
+    let path = if request.path().is_empty() {
+        "/"
+    } else {
+        request.path()
+    };
+    if request.query().is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", request.query())
+    }
+}
