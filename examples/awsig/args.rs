@@ -180,6 +180,11 @@ impl Config {
         self.chain.profile()
     }
 
+    /// The shared files as read.
+    pub fn profiles(&self) -> &awsig::provider::profile::ProfileSet {
+        self.chain.profiles()
+    }
+
     /// The configured region and where it came from: AWS_REGION,
     /// AWS_DEFAULT_REGION, then the profile's `region`.
     pub fn region(&self) -> Option<(String, String)> {
