@@ -1116,7 +1116,7 @@ impl DefaultChain {
             .region
             .as_deref()
             .map(|r| self.endpoints.url(Service::Signin, r));
-        let flow = LoginFlow::new(cache, signin.as_deref());
+        let flow = LoginFlow::new(cache, signin.as_deref()).with_profile(profile);
         let mut active = Active::new(
             Source::Login {
                 profile: profile.to_owned(),

@@ -136,6 +136,7 @@ enum State {
 #[derive(Debug)]
 pub struct LoginFlow {
     cache: LoginCache,
+    profile: String,
     token_url: Option<String>,
     state: State,
     jti: Option<String>,
@@ -151,11 +152,18 @@ impl LoginFlow {
     pub fn new(cache: LoginCache, signin_url: Option<&str>) -> Self {
         Self {
             cache,
+            profile: String::new(),
             token_url: signin_url.map(|u| format!("{}/v1/token", u.trim_end_matches('/'))),
             state: State::Start,
             jti: None,
             cache_update: None,
         }
+    }
+
+    /// Names the profile with the `login_session`, for error messages.
+    pub fn with_profile(mut self, profile: &str) -> Self {
+        self.profile = profile.to_owned();
+        self
     }
 
     /// Uses `jti` as the proof's unique id instead of a random one (for
@@ -195,7 +203,7 @@ impl LoginFlow {
 
     fn refresh_request(&self, now: SystemTime) -> Result<http::Request<Vec<u8>>, ProviderError> {
         let token_url = self.token_url.as_deref().ok_or_else(|| ProviderError::InvalidConfig {
-            profile: String::new(),
+            profile: self.profile.clone(),
             message: "refreshing an aws login session needs a region (AWS_REGION or the profile's region)".to_owned(),
         })?;
         let body = serde_json::json!({
@@ -491,6 +499,19 @@ mod tests {
         assert_eq!(c.access_key_id(), "ASIAOLD");
         assert_eq!(c.account_id(), Some("012345678901"));
         assert!(flow.poll(now).is_err());
+    }
+
+    #[test]
+    fn a_refresh_without_a_region_says_so() {
+        let now = parse_time("2025-11-19T00:00:00Z").unwrap();
+        let mut flow = LoginFlow::new(cache("2025-11-18T00:00:00Z"), None).with_profile("signin");
+        match flow.poll(now) {
+            Err(ProviderError::InvalidConfig { profile, message }) => {
+                assert_eq!(profile, "signin");
+                assert!(message.contains("region"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
