@@ -59,7 +59,8 @@
 //! canonicalization gives: the tests sign every AWS suite request, botocore
 //! vector and generated request again from the template, at the original
 //! and at another time, and compare. Noting a new shape costs about a tenth
-//! of a microsecond; shapes over 16 KiB get no template.
+//! of a microsecond; shapes over 4 KiB get no template, and a thread keeps
+//! at most [`limits::THREAD_MEMO_BYTES`] (32 KiB) between calls.
 //!
 //! For high rates there are two allocation-free paths that sign exactly
 //! the same bytes: [`Signer::sign_into`] writes the header values into a
@@ -153,6 +154,17 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `tokio`: `driver::resolve_async`, `refresh::RefreshingCredentials`
+//!   (lazy, refreshed ahead of expiry), `middleware::RefreshingSigner`
+//!   (with a clock corrected for skew) and `config::SigV4Config`.
+//! - `ureq` / `reqwest`: ready transports for the drivers.
+//! - `tower`: `middleware::SigV4Layer`; `reqwest-middleware`:
+//!   `middleware::SigV4Middleware`. Both sign every request and retry once
+//!   after a clock-skew rejection.
+//! - `serde`: deserialize `config::SigV4Config`.
+//!
+//! [`skew`] (always available, no IO) tells a clock-skew rejection from
+//! others, as the AWS SDKs do.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
@@ -174,16 +186,24 @@
 )]
 
 mod canonical_request;
+#[cfg(feature = "tokio")]
+pub mod config;
 mod credentials;
+#[cfg(feature = "credentials")]
+pub mod driver;
 pub mod endpoint;
 mod error;
 mod fast_path;
 mod http_text;
+#[cfg(feature = "tokio")]
+pub mod middleware;
 mod payload;
 mod percent;
 mod presign;
 #[cfg(feature = "credentials")]
 pub mod provider;
+#[cfg(feature = "tokio")]
+pub mod refresh;
 mod request;
 mod scope;
 mod settings;
@@ -192,6 +212,7 @@ mod sign;
 mod signature;
 mod signing_key;
 mod sink;
+pub mod skew;
 mod stack_vec;
 mod string_to_sign;
 mod verify;
@@ -246,6 +267,13 @@ pub mod limits {
     /// The longest query string on the wire, in bytes (with a presigned
     /// URL's `X-Amz-*` parameters).
     pub const MAX_QUERY_BYTES: usize = 128 * 1024;
+    /// The most memory, in bytes, that signing keeps per thread between
+    /// calls: the canonical-request templates of the last request shapes it
+    /// signed (one for header signing, one for presigning, each at most half
+    /// of this, buffers counted by capacity). Shapes over 4 KiB of headers
+    /// and URI get no template. With the 512 threads of a tokio blocking
+    /// pool that is at most 16 MiB.
+    pub const THREAD_MEMO_BYTES: usize = 32 * 1024;
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

@@ -343,10 +343,11 @@ mod traffic {
 /// `env.json` and `fs/`, answering from its `http-traffic.json`.
 mod chain_cases {
     use std::path::PathBuf;
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    use std::time::{Duration, UNIX_EPOCH};
 
+    use awsig::driver::{Budgets, Timeouts, Transport, TransportError, resolve_with};
     use awsig::provider::ProviderError;
-    use awsig::provider::chain::{ChainStep, DefaultChain, Resolved, Sources};
+    use awsig::provider::chain::{DefaultChain, Resolved, Sources};
 
     use super::traffic::{Exchange, Recorded};
     use super::*;
@@ -647,17 +648,13 @@ mod chain_cases {
             Ok(text) => traffic::read(&serde_json::from_str(&text).unwrap()),
             Err(_) => Vec::new(),
         };
-        // The time of the recordings; the SSO tokens last until 2080.
-        let now = UNIX_EPOCH + Duration::from_secs(1_632_246_085);
         // The SDKs' credential chains never ask for the region.
         let outcome = DefaultChain::builder(env)
             .sources(sources)
             .region_from_imds(false)
             .build()
             .map_err(Drive::Provider)
-            .and_then(|mut chain| {
-                drive(&case, configured_session_name, &mut chain, &exchanges, now)
-            });
+            .and_then(|mut chain| drive(&case, configured_session_name, &mut chain, &exchanges));
         let result = &test_case["result"];
         match (result.get("Ok"), result["ErrorContains"].as_str(), outcome) {
             (_, _, Err(Drive::Mismatch(m))) => Err(m),
@@ -679,43 +676,101 @@ mod chain_cases {
         }
     }
 
+    /// The recorded traffic as a transport for awsig's blocking driver:
+    /// each request is checked against the next recorded one and answered
+    /// with its recorded response. The driver retries `5xx` and `429`
+    /// answers, as the recordings show the SDK did; a server whose last
+    /// recorded answer to a request was a `5xx` keeps giving it, so a
+    /// driver that tries more often than the SDK did meets the same error.
+    struct Replay<'a> {
+        case: &'a str,
+        configured_session_name: bool,
+        exchanges: &'a [Exchange],
+        next: std::cell::Cell<usize>,
+        mismatch: std::cell::RefCell<Option<String>>,
+    }
+
+    impl Transport for Replay<'_> {
+        fn send(
+            &self,
+            request: http::Request<Vec<u8>>,
+            _timeouts: Timeouts,
+        ) -> Result<http::Response<Vec<u8>>, TransportError> {
+            let n = self.next.get();
+            let fail = |m: String| {
+                self.mismatch.borrow_mut().get_or_insert(m);
+                Err(TransportError::refused("no recorded answer"))
+            };
+            let Some(x) = self.exchanges.get(n) else {
+                // Exhausted: the last answer, if it was a server error for
+                // this same request, comes again.
+                return match self.exchanges.last() {
+                    Some(last)
+                        if last.status >= 500
+                            && compare(
+                                self.case,
+                                n,
+                                self.configured_session_name,
+                                &request,
+                                &last.request,
+                            )
+                            .is_ok() =>
+                    {
+                        Ok(response(last))
+                    }
+                    _ => fail(format!(
+                        "the chain sent a request beyond the {} recorded: {} {}",
+                        self.exchanges.len(),
+                        request.method(),
+                        request.uri()
+                    )),
+                };
+            };
+            self.next.set(n + 1);
+            if let Err(m) = compare(
+                self.case,
+                n + 1,
+                self.configured_session_name,
+                &request,
+                &x.request,
+            ) {
+                return fail(format!("request {}: {m}", n + 1));
+            }
+            Ok(response(x))
+        }
+    }
+
     fn drive(
         case: &str,
         configured_session_name: bool,
         chain: &mut DefaultChain,
         exchanges: &[Exchange],
-        now: SystemTime,
     ) -> Result<Resolved, Drive> {
-        let mut next = 0;
-        let result = loop {
-            match chain.poll(now) {
-                Err(e) => break Err(Drive::Provider(e)),
-                Ok(ChainStep::Done(r)) => break Ok(r),
-                Ok(ChainStep::Send(request)) => {
-                    let Some(x) = exchanges.get(next) else {
-                        return Err(Drive::Mismatch(format!(
-                            "the chain sent a request beyond the {} recorded: {} {}",
-                            exchanges.len(),
-                            request.method(),
-                            request.uri()
-                        )));
-                    };
-                    next += 1;
-                    compare(case, next, configured_session_name, &request, &x.request)
-                        .map_err(|m| Drive::Mismatch(format!("request {next}: {m}")))?;
-                    if let Err(e) = chain.handle_response(&response(x), now) {
-                        break Err(Drive::Provider(e));
-                    }
-                }
-            }
+        let transport = Replay {
+            case,
+            configured_session_name,
+            exchanges,
+            next: std::cell::Cell::new(0),
+            mismatch: std::cell::RefCell::new(None),
         };
-        if next != exchanges.len() {
+        // No pauses between attempts: the recordings have no clock.
+        let mut budgets = Budgets::default();
+        budgets.imds = budgets.imds.with_backoff(Duration::ZERO);
+        budgets.container = budgets.container.with_backoff(Duration::ZERO);
+        budgets.service = budgets.service.with_backoff(Duration::ZERO);
+        let result = resolve_with(chain, &transport, &budgets);
+        if let Some(m) = transport.mismatch.take() {
+            return Err(Drive::Mismatch(m));
+        }
+        let sent = transport.next.get();
+        if sent != exchanges.len() {
             return Err(Drive::Mismatch(format!(
-                "the chain sent {next} of the {} recorded requests ({result:?})",
-                exchanges.len()
+                "the chain sent {sent} of the {} recorded requests ({:?})",
+                exchanges.len(),
+                result.as_ref().err()
             )));
         }
-        result
+        result.map_err(|e| Drive::Provider(e.provider_error().clone()))
     }
 
     fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -571,3 +571,62 @@ fn default_paths_allocate_at_most_four_times() {
     });
     assert!(n <= 400, "presign allocated {n} times in 100 calls");
 }
+
+/// What signing leaves on a thread between calls, counted by the
+/// allocator (bytes allocated on the thread and not freed): at most
+/// `limits::THREAD_MEMO_BYTES`, after one shape, after two, and after many
+/// shapes of every size. Printed for the record (`--nocapture`).
+#[test]
+fn what_a_thread_keeps_between_calls_is_bounded() {
+    use awsig::limits::THREAD_MEMO_BYTES;
+    std::thread::spawn(|| {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let start = counting::live_bytes();
+        let held = || counting::live_bytes() - start;
+        let (signer, request, payload) = amp_request(356);
+        for _ in 0..3 {
+            let mut r = request.clone();
+            signer.sign(&mut r, &payload, now).unwrap();
+        }
+        let one = held();
+        let s3 = Signer::new(signer.credentials().clone(), "us-east-1", "s3").unwrap();
+        for _ in 0..3 {
+            let mut r = http::Request::get("https://bucket.s3.amazonaws.com/key.txt")
+                .body(())
+                .unwrap();
+            s3.presign(&mut r, Duration::from_secs(3600), &PayloadHash::Unsigned, now)
+                .unwrap();
+        }
+        let two = held();
+        let mut most = two;
+        for size in (0..=8000).step_by(250) {
+            let value = "v".repeat(size);
+            for _ in 0..3 {
+                {
+                    let mut r = request.clone();
+                    r.headers_mut().insert("x-big", value.parse().unwrap());
+                    signer.sign(&mut r, &payload, now).unwrap();
+                    let mut p = http::Request::get(format!(
+                        "https://bucket.s3.amazonaws.com/{}",
+                        "k".repeat(size)
+                    ))
+                    .body(())
+                    .unwrap();
+                    s3.presign(&mut p, Duration::from_secs(60), &PayloadHash::Unsigned, now)
+                        .unwrap();
+                }
+                most = most.max(held());
+            }
+        }
+        println!(
+            "held per thread: {one} bytes after one shape, {two} after two, at most {most} over many (bound {THREAD_MEMO_BYTES})"
+        );
+        // The memos, plus the last signing date and its header value.
+        let bound = i64::try_from(THREAD_MEMO_BYTES).unwrap() + 256;
+        assert!(one > 0 && one <= bound, "{one}");
+        assert!(two <= bound, "{two}");
+        assert!(most <= bound, "{most}");
+    })
+    .join()
+    .unwrap();
+}

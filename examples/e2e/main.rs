@@ -28,6 +28,7 @@
 )]
 
 mod credentials;
+mod remote_write;
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -45,6 +46,8 @@ const REGION: &str = "us-east-1";
 struct Reply {
     status: u16,
     body: Vec<u8>,
+    /// The `x-amzn-ErrorType` header (JSON protocols).
+    error_type: Option<String>,
 }
 
 impl Reply {
@@ -102,13 +105,22 @@ impl Client {
             .run(request)
             .map_err(|e| format!("transport error: {e}"))?;
         let status = response.status().as_u16();
+        let error_type = response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = response
             .body_mut()
             .with_config()
             .limit(16 * 1024 * 1024)
             .read_to_vec()
             .map_err(|e| format!("reading the body: {e}"))?;
-        Ok(Reply { status, body })
+        Ok(Reply {
+            status,
+            body,
+            error_type,
+        })
     }
 }
 
@@ -1403,6 +1415,7 @@ fn run_moto(report: &mut Report, moto: &Moto) {
         moto.send(moto.query_call(&wrong, "sts", &caller, now()))
             .and_then(|r| expect_error(&r, 403, "SignatureDoesNotMatch"))
     });
+    remote_write::run(report, moto, user, &setup.role_arn, &session);
 }
 
 fn run_moto_s3(report: &mut Report, moto: &Moto, user: &Credentials) {

@@ -25,7 +25,7 @@ use crate::settings::{
     ContentSha256Header, HeaderPolicy, PathNormalization, SessionTokenMode, Settings, UriEncoding,
 };
 use crate::sha256::Sha256;
-use crate::sink::Sink;
+use crate::sink::{CountSink, Sink};
 
 /// Stands for the signing time while the canonical request is rendered.
 /// NUL never appears in canonical text (header values holding it are
@@ -174,6 +174,20 @@ impl Template {
     /// written twice, on the payload line and in that header.
     pub(crate) fn signs_payload_header(&self) -> bool {
         self.parts.iter().filter(|p| **p == Part::Payload).count() == 2
+    }
+
+    /// The bytes the template holds beyond its own size.
+    fn bytes(&self) -> usize {
+        self.text.capacity()
+            + self.parts.capacity() * std::mem::size_of::<Part>()
+            + self.signed_headers.capacity()
+    }
+
+    /// Gives back the room its buffers do not use.
+    fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.parts.shrink_to_fit();
+        self.signed_headers.shrink_to_fit();
     }
 
     /// The signed-headers list.
@@ -339,7 +353,23 @@ pub(crate) struct Memo {
     template: Template,
     /// The shape of the last request that did not match.
     candidate: Vec<u8>,
-    scratch: Vec<u8>,
+}
+
+impl Memo {
+    /// The bytes this memo holds: the memo itself and the capacity of
+    /// every buffer it owns.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.shape.capacity()
+            + self.candidate.capacity()
+            + self.template.bytes()
+    }
+
+    /// Forgets the template and gives its memory back.
+    fn forget(&mut self) {
+        self.shape = Vec::new();
+        self.template = Template::empty();
+    }
 }
 
 /// Which memo: header signing and presigning keep one each.
@@ -382,8 +412,9 @@ pub(crate) fn lookup<T>(
 
 /// Notes a request whose shape the memo did not hold (and that signed
 /// without error): the second time in a row a shape is seen, `render`
-/// renders its template (into the template, with a scratch buffer), which
-/// is kept when `render` answers `Ok(true)`.
+/// renders its template (into the template, with a scratch buffer that is
+/// not kept), which is kept when `render` answers `Ok(true)` and the memo
+/// stays within [`MEMO_BYTES`].
 pub(crate) fn learn(
     kind: Kind,
     shape: &impl Shape,
@@ -397,28 +428,53 @@ pub(crate) fn learn(
             shape: Vec::new(),
             template: Template::empty(),
             candidate: Vec::new(),
-            scratch: Vec::new(),
         });
         if !memo.candidate.is_empty() && same_shape(&memo.candidate, shape) {
             memo.shape.clear();
-            if let Ok(true) = render(&mut memo.template, &mut memo.scratch) {
+            let mut scratch = Vec::new();
+            if let Ok(true) = render(&mut memo.template, &mut scratch) {
+                memo.template.shrink();
                 std::mem::swap(&mut memo.shape, &mut memo.candidate);
             }
             memo.candidate.clear();
         } else {
+            let mut len = CountSink::default();
+            shape.write(&mut len);
             memo.candidate.clear();
-            shape.write(&mut memo.candidate);
-            if memo.candidate.len() > MAX_SHAPE_BYTES {
+            if len.0 > MAX_SHAPE_BYTES {
                 // Not worth a template; and the memory is given back.
                 memo.candidate = Vec::new();
+            } else {
+                memo.candidate.reserve_exact(len.0);
+                shape.write(&mut memo.candidate);
             }
+        }
+        if memo.bytes() > MEMO_BYTES {
+            memo.forget();
         }
     });
 }
 
-/// Shapes larger than this (headers and URI together) get no template, so
-/// that what a thread keeps stays small.
-const MAX_SHAPE_BYTES: usize = 16 * 1024;
+/// Shapes larger than this (headers and URI together) get no template.
+const MAX_SHAPE_BYTES: usize = 4 * 1024;
+
+/// The most one memo holds, in bytes: half of
+/// [`THREAD_MEMO_BYTES`](crate::limits::THREAD_MEMO_BYTES), for header
+/// signing and presigning each.
+pub(crate) const MEMO_BYTES: usize = crate::limits::THREAD_MEMO_BYTES / 2;
+
+/// The bytes this thread's memos hold now.
+#[cfg(test)]
+pub(crate) fn held_bytes() -> usize {
+    [Kind::Header, Kind::Presign]
+        .into_iter()
+        .map(|kind| {
+            memo(kind)
+                .try_with(|cell| cell.borrow().as_ref().map_or(0, Memo::bytes))
+                .unwrap_or(0)
+        })
+        .sum()
+}
 
 #[cfg(test)]
 mod tests {
@@ -588,5 +644,58 @@ mod tests {
         let capacity = HEADER.with(|m| m.borrow().as_ref().map_or(0, |m| m.candidate.capacity()));
         assert!(capacity <= MAX_SHAPE_BYTES, "{capacity}");
         assert!(signatures.iter().all(|s| *s == signatures[0]));
+    }
+
+    /// Whatever a thread signs, its memos stay within the bound: shapes of
+    /// every size up to past the limit, each signed twice in a row (so that
+    /// it becomes the template) and presigned too.
+    #[test]
+    fn what_a_thread_keeps_is_bounded() {
+        use crate::AuthorizationBuf;
+        use crate::limits::THREAD_MEMO_BYTES;
+        use std::time::{Duration, UNIX_EPOCH};
+        std::thread::spawn(|| {
+            let creds =
+                Credentials::with_session_token("AKID", "secret", &"t".repeat(2000), None).unwrap();
+            let signer = Signer::new(creds, "us-east-1", "s3").unwrap();
+            let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+            let mut buf = AuthorizationBuf::new();
+            let mut most = 0;
+            for size in (0..=6000).step_by(97) {
+                let value = vec![b'v'; size];
+                // Percent-encoding makes the rendered text three times the
+                // shape's path and query.
+                let uri = format!(
+                    "https://h.example/{}?q={}",
+                    "%20".repeat(size / 6),
+                    "~".repeat(size / 6)
+                );
+                let headers: Vec<(&str, &[u8])> = vec![("x-a", &value), ("x-b", b"1")];
+                let request = SignableRequest::new("PUT", &uri, &headers).unwrap();
+                for _ in 0..3 {
+                    signer
+                        .sign_into(&request, &PayloadHash::empty(), now, &mut buf)
+                        .unwrap();
+                    signer
+                        .presign_output(
+                            &request,
+                            Duration::from_secs(60),
+                            &PayloadHash::Unsigned,
+                            now,
+                        )
+                        .unwrap();
+                    most = most.max(held_bytes());
+                    assert!(
+                        held_bytes() <= THREAD_MEMO_BYTES,
+                        "{size}: {}",
+                        held_bytes()
+                    );
+                }
+            }
+            // Templates were made (the bound is not met by keeping nothing).
+            assert!(most > THREAD_MEMO_BYTES / 4, "{most}");
+        })
+        .join()
+        .unwrap();
     }
 }

@@ -27,7 +27,7 @@
 //!     .unwrap();
 //! signer.sign(&mut request, &PayloadHash::Unsigned, SystemTime::now())?;
 //! assert!(request.headers().contains_key("x-amz-security-token"));
-//! # Ok::<(), awsig::provider::ProviderError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -77,7 +77,7 @@ struct State {
 /// // ...the next ones, while the credentials are fresh, do not.
 /// let again = cache.get_or_refresh(now, || unreachable!("still fresh"))?;
 /// assert_eq!(again.credentials, first.credentials);
-/// # Ok::<(), awsig::provider::ProviderError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct CredentialsCache {
@@ -294,6 +294,19 @@ where
     }
 }
 
+/// Why [`ProviderSigner`] could not sign: no credentials, or a request
+/// that cannot be signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The provider has no valid credentials.
+    #[error("no credentials to sign with: {0}")]
+    Credentials(ProviderError),
+    /// The request cannot be signed (its URI, headers, expiry, ...).
+    #[error("cannot sign the request: {0}")]
+    Signing(#[from] crate::Error),
+}
+
 /// A [`Signer`] whose credentials come from a provider at each request.
 ///
 /// ```
@@ -322,7 +335,7 @@ where
 /// let payload = PayloadHash::of(request.body());
 /// signer.sign(&mut request, &payload, SystemTime::now())?;
 /// assert!(request.headers().contains_key("x-amz-security-token"));
-/// # Ok::<(), awsig::provider::ProviderError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// Its daily signing-key cache is keyed by the credentials, so a rotation
@@ -376,21 +389,66 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
         &self.provider
     }
 
+    fn credentials(&self, now: SystemTime) -> Result<Credentials, SignError> {
+        self.provider.provide(now).map_err(SignError::Credentials)
+    }
+
     /// Signs headers in place with the provider's current credentials.
     ///
     /// # Errors
     ///
-    /// - the provider's error when it has no credentials at `now`;
-    /// - [`ProviderError::Credentials`] wrapping the signing [`Error`](crate::Error) (see [`Signer::sign`](crate::Signer::sign)).
+    /// [`SignError::Credentials`] when the provider has none,
+    /// [`SignError::Signing`] when the request cannot be signed.
     pub fn sign<B>(
         &self,
         request: &mut http::Request<B>,
         payload: &PayloadHash,
         now: SystemTime,
-    ) -> Result<Signature, ProviderError> {
+    ) -> Result<Signature, SignError> {
         let output = self.signing_output(&SignableRequest::from_request(request)?, payload, now)?;
         let signature = *output.signature();
         output.apply_to(request.headers_mut())?;
+        Ok(signature)
+    }
+
+    /// Signs headers in place, hashing the request's own body:
+    /// `signer.sign_body(&mut request, now)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderSigner::sign`].
+    pub fn sign_body<B: AsRef<[u8]>>(
+        &self,
+        request: &mut http::Request<B>,
+        now: SystemTime,
+    ) -> Result<Signature, SignError> {
+        let payload = PayloadHash::of(request.body().as_ref());
+        self.sign(request, &payload, now)
+    }
+
+    /// Presigns an `http::Request` in place (the signature goes into the
+    /// query), as [`Signer::presign`], with the provider's current
+    /// credentials.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderSigner::sign`]; an expiry over 7 days is a
+    /// [`SignError::Signing`].
+    pub fn presign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        expires: Duration,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<Signature, SignError> {
+        let output = self.presign_output(
+            &SignableRequest::from_request(request)?,
+            expires,
+            payload,
+            now,
+        )?;
+        let signature = *output.signature();
+        *request.uri_mut() = output.apply_to_uri(request.uri())?;
         Ok(signature)
     }
 
@@ -398,15 +456,14 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
     ///
     /// # Errors
     ///
-    /// - the provider's error when it has no credentials at `now`;
-    /// - [`ProviderError::Credentials`] wrapping the signing [`Error`](crate::Error) (see [`Signer::signing_output`](crate::Signer::signing_output)).
+    /// As [`ProviderSigner::sign`].
     pub fn signing_output(
         &self,
         request: &SignableRequest<'_>,
         payload: &PayloadHash,
         now: SystemTime,
-    ) -> Result<SigningOutput, ProviderError> {
-        let credentials = self.provider.provide(now)?;
+    ) -> Result<SigningOutput, SignError> {
+        let credentials = self.credentials(now)?;
         Ok(self
             .signer
             .signing_output_with(&credentials, request, payload, now)?)
@@ -416,16 +473,15 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
     ///
     /// # Errors
     ///
-    /// - the provider's error when it has no credentials at `now`;
-    /// - [`ProviderError::Credentials`] wrapping the presigning [`Error`](crate::Error) (see [`Signer::presign_output`](crate::Signer::presign_output)).
+    /// As [`ProviderSigner::presign`].
     pub fn presign_output(
         &self,
         request: &SignableRequest<'_>,
         expires: Duration,
         payload: &PayloadHash,
         now: SystemTime,
-    ) -> Result<PresignOutput, ProviderError> {
-        let credentials = self.provider.provide(now)?;
+    ) -> Result<PresignOutput, SignError> {
+        let credentials = self.credentials(now)?;
         Ok(self
             .signer
             .presign_output_with(&credentials, request, expires, payload, now)?)
@@ -612,6 +668,64 @@ mod tests {
             assert_eq!(h.join().unwrap(), "ONE");
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn provider_signer_signs_its_own_body_presigns_and_keeps_errors_apart() {
+        let provider = creds("AKIDBODY", Some(1_000_000));
+        let signer = ProviderSigner::new(provider, "us-east-1", "sqs", at(0)).unwrap();
+        let mut req = http::Request::post("https://sqs.us-east-1.amazonaws.com/")
+            .body(b"{}".to_vec())
+            .unwrap();
+        signer.sign_body(&mut req, at(10)).unwrap();
+        let mut plain = http::Request::post("https://sqs.us-east-1.amazonaws.com/")
+            .body(b"{}".to_vec())
+            .unwrap();
+        Signer::new(creds("AKIDBODY", Some(1_000_000)), "us-east-1", "sqs")
+            .unwrap()
+            .sign(&mut plain, &PayloadHash::of(b"{}"), at(10))
+            .unwrap();
+        assert_eq!(req.headers(), plain.headers());
+
+        let mut get = http::Request::get("https://sqs.us-east-1.amazonaws.com/?Action=ListQueues")
+            .body(())
+            .unwrap();
+        signer
+            .presign(
+                &mut get,
+                Duration::from_secs(60),
+                &PayloadHash::empty(),
+                at(10),
+            )
+            .unwrap();
+        assert!(get.uri().query().unwrap().contains("X-Amz-Signature="));
+        assert!(matches!(
+            signer.presign(
+                &mut get,
+                Duration::from_secs(8 * 86_400),
+                &PayloadHash::empty(),
+                at(10)
+            ),
+            Err(SignError::Signing(_))
+        ));
+
+        struct Down;
+        impl ProvideCredentials for Down {
+            fn provide(&self, _: SystemTime) -> Result<Credentials, ProviderError> {
+                Err(ProviderError::NoInstanceRole)
+            }
+        }
+        let signer = ProviderSigner {
+            signer: Signer::new(creds("X", None), "us-east-1", "sqs").unwrap(),
+            provider: Down,
+        };
+        let mut req = http::Request::get("https://sqs.us-east-1.amazonaws.com/")
+            .body(Vec::new())
+            .unwrap();
+        assert_eq!(
+            signer.sign_body(&mut req, at(0)),
+            Err(SignError::Credentials(ProviderError::NoInstanceRole))
+        );
     }
 
     #[test]

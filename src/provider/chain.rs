@@ -688,6 +688,21 @@ impl DefaultChain {
         self.active.as_ref().map(|a| &a.source)
     }
 
+    /// The service the pending request goes to: `imds`, `container`,
+    /// `sts`, `sso` (the portal or its OIDC service) or `signin`. A role
+    /// whose source is the instance metadata service asks `imds` first,
+    /// then `sts`; the region lookup asks `imds`. Drivers choose timeouts
+    /// by it.
+    pub fn pending_service(&self) -> Option<&'static str> {
+        if self.region_flow.is_some() {
+            return Some("imds");
+        }
+        match &self.active.as_ref()?.work {
+            Work::Flow(flow) => Some(flow.service()),
+            Work::Ready(_) => None,
+        }
+    }
+
     /// The next request to send, or the result. After the result or an
     /// error the chain is over: further calls return
     /// [`ProviderError::UnexpectedCall`]; build a new chain to resolve again.
@@ -883,8 +898,11 @@ impl DefaultChain {
             .take()
             .ok_or(ProviderError::UnexpectedCall("no request is pending"))?;
         if active.optional {
-            self.tried
-                .push(format!("{} (unreachable)", active.source.name()));
+            self.tried.push(format!(
+                "{} (unreachable: {})",
+                active.source.name(),
+                super::short(message)
+            ));
             return Ok(());
         }
         let service = match &active.work {

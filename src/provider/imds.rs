@@ -10,7 +10,8 @@
 //!    `Expiration` (and `Code`, which must be `Success` when present).
 //!
 //! A `401` on step 2 or 3 means the token expired: the flow fetches a new
-//! one once and goes on. There is no fallback to IMDSv1 (requests without
+//! one once and goes on. Other failures are errors; retrying a `5xx` is the
+//! caller's (the [`driver`](crate::driver) does, within its budget). There is no fallback to IMDSv1 (requests without
 //! a token): a failed token request is an error.
 //!
 //! Configuration: `AWS_EC2_METADATA_DISABLED=true` turns the source off;
@@ -257,7 +258,7 @@ pub struct ImdsToken {
 }
 
 /// The IMDSv2 steps shared by the credentials and the region flows: the
-/// token, `401` renewals and retries of `5xx` answers.
+/// token and `401` renewals.
 #[derive(Debug)]
 struct Session {
     config: ImdsConfig,
@@ -266,7 +267,6 @@ struct Session {
     token: Option<ImdsToken>,
     pending_token_at: Option<SystemTime>,
     renewed: bool,
-    attempts: u32,
 }
 
 /// What one answer means for a session.
@@ -284,7 +284,6 @@ impl Session {
             token,
             pending_token_at: None,
             renewed: false,
-            attempts: 0,
         };
         session.restart(now);
         session
@@ -299,7 +298,6 @@ impl Session {
 
     fn restart(&mut self, now: SystemTime) {
         self.renewed = false;
-        self.attempts = 0;
         self.state = match &self.token {
             Some(t) if t.until > now => self.first_read(),
             _ => State::Token,
@@ -352,15 +350,6 @@ impl Session {
         if self.state == State::Done {
             return Err(ProviderError::UnexpectedCall("the flow is over"));
         }
-        if status >= 500 {
-            self.attempts += 1;
-            if self.attempts < super::MAX_ATTEMPTS {
-                return Ok(Step::Continue);
-            }
-            self.state = State::Done;
-            return Err(http_error(status, body));
-        }
-        self.attempts = 0;
         if self.state == State::Token {
             if status != 200 {
                 self.state = State::Done;
@@ -442,9 +431,10 @@ impl ImdsFlow {
         self.session.poll_request(now)
     }
 
-    /// Handles the response to the last request. A `5xx` answer is retried
-    /// (up to [`MAX_ATTEMPTS`](super::MAX_ATTEMPTS) sends of each request);
-    /// a `401` fetches a new token once.
+    /// Handles the response to the last request. A `401` fetches a new
+    /// token once. A `5xx` answer is an error: sending a request again is
+    /// the caller's choice (the [`driver`](crate::driver) retries `5xx` and
+    /// `429` answers within its budget before handing them over).
     ///
     /// # Errors
     ///
@@ -780,27 +770,15 @@ mod tests {
     }
 
     #[test]
-    fn a_5xx_is_retried_up_to_the_limit() {
+    fn a_5xx_is_an_error_for_the_caller_to_retry() {
         let now = UNIX_EPOCH;
         let mut flow = ImdsFlow::new(ImdsConfig::new(IPV4_ENDPOINT).unwrap());
         flow.poll_request(now).unwrap();
-        assert_eq!(
-            flow.handle_response(&resp(503, ""), now).unwrap(),
-            Progress::Continue
-        );
-        assert_eq!(flow.poll_request(now).unwrap().method(), Method::PUT);
         flow.handle_response(&resp(200, "t"), now).unwrap();
-        for _ in 1..crate::provider::MAX_ATTEMPTS {
-            assert_eq!(flow.poll_request(now).unwrap().method(), Method::GET);
-            assert_eq!(
-                flow.handle_response(&resp(500, ""), now).unwrap(),
-                Progress::Continue
-            );
-        }
         flow.poll_request(now).unwrap();
         assert!(matches!(
-            flow.handle_response(&resp(500, "down"), now),
-            Err(ProviderError::Service { status: 500, .. })
+            flow.handle_response(&resp(503, "down"), now),
+            Err(ProviderError::Service { status: 503, .. })
         ));
         assert!(flow.poll_request(now).is_err());
     }

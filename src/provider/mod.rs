@@ -97,7 +97,9 @@ pub mod sts;
 mod json;
 mod xml;
 
-pub use cache::{Cached, CredentialsCache, ProvideCredentials, ProviderSigner, RefreshingProvider};
+pub use cache::{
+    Cached, CredentialsCache, ProvideCredentials, ProviderSigner, RefreshingProvider, SignError,
+};
 pub use chain::{ChainStep, DefaultChain, RegionSource, Resolved, Source};
 
 /// What a flow reports after handling a response.
@@ -128,12 +130,6 @@ impl<T: std::fmt::Debug> std::fmt::Debug for FlowStep<T> {
         }
     }
 }
-
-/// How many times a flow sends one request when the service answers with
-/// a transient error (a 5xx status, or throttling), as the AWS SDKs' standard
-/// retry mode does. The caller may wait between attempts; the flows keep no
-/// clock of their own.
-pub const MAX_ATTEMPTS: u32 = 3;
 
 /// Everything that can go wrong while finding credentials.
 ///

@@ -202,7 +202,6 @@ pub struct WebIdentityFlow {
     endpoint: StsEndpoint,
     config: WebIdentityConfig,
     done: bool,
-    attempts: u32,
 }
 
 impl WebIdentityFlow {
@@ -212,7 +211,6 @@ impl WebIdentityFlow {
             endpoint,
             config,
             done: false,
-            attempts: 0,
         }
     }
 
@@ -254,52 +252,28 @@ impl WebIdentityFlow {
         response: &http::Response<B>,
         _now: SystemTime,
     ) -> Result<Progress, ProviderError> {
-        answer(
-            &mut self.done,
-            &mut self.attempts,
-            response,
-            parse_web_identity_response,
-        )
+        answer(&mut self.done, response, parse_web_identity_response)
     }
 }
 
-/// STS error codes that mean "try again" (besides 5xx statuses).
-const TRANSIENT_CODES: [&str; 5] = [
-    "Throttling",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "IDPCommunicationError",
-    "ServiceUnavailable",
-];
-
 /// The answer of a single-request STS flow: an error document becomes a
-/// typed error, a success is parsed with `parse`. A transient error (a 5xx
-/// status, throttling) asks for the request again, up to
-/// [`MAX_ATTEMPTS`](super::MAX_ATTEMPTS) sends.
+/// typed error, a success is parsed with `parse`. Retrying a transient
+/// error (5xx, throttling) is the caller's choice; the
+/// [`driver`](crate::driver) retries `5xx` and `429` answers within its
+/// budget.
 fn answer<B: AsRef<[u8]>>(
     done: &mut bool,
-    attempts: &mut u32,
     response: &http::Response<B>,
     parse: fn(&[u8]) -> Result<Credentials, ProviderError>,
 ) -> Result<Progress, ProviderError> {
     if *done {
         return Err(ProviderError::UnexpectedCall("the flow is over"));
     }
-    let body = response.body().as_ref();
-    let status = response.status().as_u16();
-    if !response.status().is_success() {
-        let error = parse_sts_error(status, body);
-        let transient = status >= 500
-            || status == 429
-            || matches!(&error, ProviderError::Service { code, .. } if TRANSIENT_CODES.contains(&code.as_str()));
-        *attempts += 1;
-        if transient && *attempts < super::MAX_ATTEMPTS {
-            return Ok(Progress::Continue);
-        }
-        *done = true;
-        return Err(error);
-    }
     *done = true;
+    let body = response.body().as_ref();
+    if !response.status().is_success() {
+        return Err(parse_sts_error(response.status().as_u16(), body));
+    }
     parse(body).map(Progress::Done)
 }
 
@@ -323,7 +297,6 @@ pub struct AssumeRoleFlow {
     source: Credentials,
     config: AssumeRoleConfig,
     done: bool,
-    attempts: u32,
 }
 
 impl AssumeRoleFlow {
@@ -334,7 +307,6 @@ impl AssumeRoleFlow {
             source,
             config,
             done: false,
-            attempts: 0,
         }
     }
 
@@ -385,12 +357,7 @@ impl AssumeRoleFlow {
         response: &http::Response<B>,
         _now: SystemTime,
     ) -> Result<Progress, ProviderError> {
-        answer(
-            &mut self.done,
-            &mut self.attempts,
-            response,
-            parse_assume_role_response,
-        )
+        answer(&mut self.done, response, parse_assume_role_response)
     }
 }
 

@@ -5,6 +5,10 @@
 #   s3s-fs  an S3-compatible file server (header and presigned signatures,
 #           body hashes, expiry, clock skew, aws-chunked uploads)
 #   moto    a mock of IAM, STS, SQS, DynamoDB and S3 with its IAM checks on
+#   a Prometheus remote_write receiver (tests/e2e/servers.py, in moto's
+#           process, to read the session credentials moto's STS issued),
+#           checking SigV4 for `aps` with botocore; the remote_write
+#           example runs against it
 #
 # Installs what is missing, starts both on 127.0.0.1 with a temporary data
 # directory, runs examples/e2e/main.rs against them and stops them by PID, however
@@ -42,6 +46,7 @@ fi
 
 # Build before any server starts, so no server waits on the compiler.
 timeout 1800 cargo build --quiet --example e2e
+timeout 1800 cargo build --quiet --example remote_write --features reqwest-middleware
 
 # --- Start the servers -------------------------------------------------------
 
@@ -88,7 +93,7 @@ trap 'exit 143' TERM
 # Two free ports, chosen by the kernel.
 ports=$(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(2)]
+socks = [socket.socket() for _ in range(3)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
@@ -96,7 +101,7 @@ for s in socks:
     s.close()
 EOF
 )
-read -r s3_port moto_port <<<"$ports"
+read -r s3_port moto_port receiver_port <<<"$ports"
 
 access_key="AKIAE2E$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
 secret_key="$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')"
@@ -108,7 +113,7 @@ s3s-fs --host 127.0.0.1 --port "$s3_port" \
 s3s_pid=$!
 
 INITIAL_NO_AUTH_ACTION_COUNT=$MOTO_SETUP_ACTIONS \
-    python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$workdir/moto.log" 2>&1 &
+    python3 tests/e2e/servers.py "$moto_port" "$receiver_port" >"$workdir/moto.log" 2>&1 &
 moto_pid=$!
 
 # Waits until a URL answers anything over HTTP (an error status included),
@@ -139,6 +144,7 @@ EOF
 wait_ready s3s-fs "$s3s_pid" "http://127.0.0.1:$s3_port/"
 # The moto API is not an AWS action: it spends none of the setup budget.
 wait_ready moto "$moto_pid" "http://127.0.0.1:$moto_port/moto-api/data.json"
+wait_ready receiver "$moto_pid" "http://127.0.0.1:$receiver_port/stats"
 
 # --- Run the checks ----------------------------------------------------------
 
@@ -148,6 +154,7 @@ AWSIG_E2E_S3_ENDPOINT="http://127.0.0.1:$s3_port" \
 AWSIG_E2E_S3_ACCESS_KEY="$access_key" \
 AWSIG_E2E_S3_SECRET_KEY="$secret_key" \
 AWSIG_E2E_MOTO_ENDPOINT="http://127.0.0.1:$moto_port" \
+AWSIG_E2E_RECEIVER_ENDPOINT="http://127.0.0.1:$receiver_port" \
     timeout --kill-after=10 "$CHECKS_SECONDS" cargo run --quiet --example e2e &
 checks_pid=$!
 status=0
