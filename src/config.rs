@@ -369,7 +369,14 @@ async fn fetch<T: AsyncTransport + 'static>(
         let base = match &task.base {
             Base::Static(c) => c.clone(),
             Base::Chain { profile } => {
-                let mut chain = DefaultChain::new(Arc::clone(&task.env), profile.as_deref())?;
+                // The signer's region is settled: no need to ask the
+                // instance metadata service for one on each refresh.
+                let mut builder =
+                    DefaultChain::builder(Arc::clone(&task.env)).region_from_imds(false);
+                if let Some(p) = profile {
+                    builder = builder.profile(p);
+                }
+                let mut chain = builder.build()?;
                 driver::resolve(&mut chain, &transport)?.credentials
             }
         };
