@@ -8,6 +8,7 @@ import datetime
 import json
 import pathlib
 import struct
+import zlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SUITE = ROOT / "testdata/aws-signing-test-suite/v4"
@@ -38,6 +39,40 @@ def write(target, name, data):
     d = CORPUS / target
     d.mkdir(parents=True, exist_ok=True)
     (d / f"seed-{name}").write_bytes(data)
+
+
+def event_message(headers, payload):
+    """An event stream message: prelude, prelude CRC, headers, payload, message CRC."""
+    encoded = b""
+    for name, type_byte, value in headers:
+        encoded += bytes([len(name)]) + name + bytes([type_byte]) + value
+    total = 16 + len(encoded) + len(payload)
+    prelude = struct.pack(">II", total, len(encoded))
+    body = prelude + struct.pack(">I", zlib.crc32(prelude)) + encoded + payload
+    return body + struct.pack(">I", zlib.crc32(body))
+
+
+def event_seeds():
+    """Messages for the decoder; envelopes and signing inputs for the verifier."""
+    string = lambda text: struct.pack(">H", len(text)) + text
+    audio = event_message([(b":message-type", 7, string(b"event")),
+                           (b":event-type", 7, string(b"AudioEvent")),
+                           (b":content-type", 7, string(b"application/octet-stream"))], b"\x00\x01" * 50)
+    every_type = event_message([(b"t", 0, b""), (b"f", 1, b""), (b"b", 2, b"\xfd"), (b"s", 3, b"\xfe\xd4"),
+                                (b"i", 4, struct.pack(">i", 70000)), (b"l", 5, struct.pack(">q", -1 << 40)),
+                                (b"a", 6, string(b"\x00\xff")), (b"ts", 8, struct.pack(">q", 1700000000123)),
+                                (b"u", 9, b"\x07" * 16)], b"payload")
+    envelope = event_message([(b":chunk-signature", 6, string(b"\x5a" * 32)),
+                              (b":date", 8, struct.pack(">q", 1700000000000))], audio)
+    end = event_message([(b":chunk-signature", 6, string(b"\x5a" * 32)),
+                         (b":date", 8, struct.pack(">q", 1700000001000))], b"")
+    write("event_stream_decode", "empty", event_message([], b""))
+    write("event_stream_decode", "audio", audio)
+    write("event_stream_decode", "every-type", every_type)
+    write("event_stream_decode", "stream", envelope + end)
+    write("event_stream_verify", "envelopes", b"\x00" + envelope + end)
+    for kind in range(5):
+        write("event_stream_verify", f"change-{kind}", bytes([1, kind, 1, 3, 17, 0x80, 40]) + b"audio " * 30)
 
 
 def main():
@@ -135,6 +170,8 @@ def main():
     }
     for selector, body in docs.items():
         write("credential_documents", f"doc-{selector}", bytes([selector]) + body)
+
+    event_seeds()
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use zeroize::Zeroize;
 
@@ -304,6 +304,13 @@ impl SigV4Config {
     /// Builds the refreshing credentials and the signer, fetching nothing
     /// yet: credentials come on the first request, through `transport`.
     ///
+    /// The signer checks each request's host
+    /// ([`EndpointCheck::Refuse`](crate::EndpointCheck::Refuse)): a request
+    /// to an AWS endpoint of another region or service than the block's is
+    /// refused before it is sent, with an error naming both, instead of a
+    /// `403` from AWS. Other hosts (proxies, test servers) are signed as
+    /// usual; [`RefreshingSigner::with_endpoint_check`] turns it off.
+    ///
     /// # Errors
     ///
     /// A [`ConfigError`] naming the field: a secret key without an access
@@ -337,8 +344,9 @@ impl SigV4Config {
             let plan = Arc::clone(&plan);
             async move { fetch(plan).await }
         });
-        RefreshingSigner::new(credentials, &region, &service)
-            .map_err(|e| ConfigError::new("region", e.to_string()))
+        let signer = RefreshingSigner::new(credentials, &region, &service)
+            .map_err(|e| ConfigError::new("region", e.to_string()))?;
+        Ok(signer.with_endpoint_check(crate::EndpointCheck::Refuse))
     }
 
     /// [`SigV4Config::build_with`] over reqwest (feature `reqwest`).
@@ -412,17 +420,8 @@ impl<T: AsyncTransport> Transport for BlockOn<'_, T> {
         request: http::Request<Vec<u8>>,
         timeouts: Timeouts,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let total: Duration = timeouts.total;
-        self.handle.block_on(async {
-            tokio::time::timeout(total, self.transport.send(request, timeouts))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(TransportError::timeout(format!(
-                        "no complete response within {:.1} s",
-                        total.as_secs_f64()
-                    )))
-                })
-        })
+        self.handle
+            .block_on(driver::send_within(self.transport, request, timeouts))
     }
 }
 

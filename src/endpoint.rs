@@ -284,23 +284,28 @@ impl EndpointMismatch {
     }
 
     fn describe(&self) -> String {
-        let e = &self.endpoint;
-        let mut parts = Vec::new();
-        if self.service_differs() {
-            parts.push(format!(
-                "service {:?} (the request is signed for {:?})",
-                e.service, self.service
-            ));
-        }
-        if let Some(region) = e.region() {
-            if region != self.region {
-                parts.push(format!(
-                    "region {region:?} (the request is signed for {:?})",
-                    self.region
-                ));
-            }
-        }
-        format!("the host {} names {}", self.host, parts.join(" and "))
+        crate::error::endpoint_mismatch(
+            &self.host,
+            self.endpoint.service,
+            self.endpoint.region(),
+            &self.service,
+            &self.region,
+        )
+    }
+}
+
+impl EndpointMismatch {
+    /// The crate's error for a signer that refuses the host:
+    /// [`Error::EndpointMismatch`], with the same message.
+    pub fn into_error(self) -> Error {
+        let e = self;
+        Error::EndpointMismatch(Box::new(crate::error::HostMismatch {
+            host: e.host,
+            host_service: e.endpoint.service.to_owned(),
+            host_region: e.endpoint.region,
+            service: e.service,
+            region: e.region,
+        }))
     }
 }
 

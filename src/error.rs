@@ -174,6 +174,58 @@ pub enum Error {
         /// The format that was expected.
         expected: &'static str,
     },
+    /// The host is an AWS endpoint of another service or region than the
+    /// one the request is signed for, and the settings refuse that
+    /// ([`EndpointCheck::Refuse`](crate::EndpointCheck::Refuse)). The
+    /// message names both sides.
+    #[error("{0}")]
+    EndpointMismatch(Box<HostMismatch>),
+    /// An event stream message cannot be signed (see
+    /// [`crate::event_stream::EventStreamError`]).
+    #[cfg(feature = "event-stream")]
+    #[error(transparent)]
+    EventStream(crate::event_stream::EventStreamError),
+}
+
+/// The two sides of an [`Error::EndpointMismatch`]: what the host names,
+/// and what the request is signed for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", endpoint_mismatch(.host, .host_service, .host_region.as_deref(), .service, .region))]
+#[non_exhaustive]
+pub struct HostMismatch {
+    /// The host, lower-cased, without port.
+    pub host: String,
+    /// The service the host is an endpoint of.
+    pub host_service: String,
+    /// The region the host names, when it names one.
+    pub host_region: Option<String>,
+    /// The service the request is signed for.
+    pub service: String,
+    /// The region the request is signed for.
+    pub region: String,
+}
+
+/// What a host that names another service or region says: each part that
+/// differs, the host's value first and then the signer's.
+pub(crate) fn endpoint_mismatch(
+    host: &str,
+    host_service: &str,
+    host_region: Option<&str>,
+    service: &str,
+    region: &str,
+) -> String {
+    let mut parts = Vec::new();
+    if host_service != service {
+        parts.push(format!(
+            "service {host_service:?} (the request is signed for {service:?})"
+        ));
+    }
+    if let Some(host_region) = host_region.filter(|r| *r != region) {
+        parts.push(format!(
+            "region {host_region:?} (the request is signed for {region:?})"
+        ));
+    }
+    format!("the host {host} names {}", parts.join(" and "))
 }
 
 /// A short `Debug`-free rendering of possibly unprintable input for error messages.

@@ -133,7 +133,8 @@
 //!   signature ([`PayloadHash::StreamingSigned`]).
 //! - **Pick the service and region from a URL**: [`endpoint::infer`],
 //!   [`endpoint::check`]; [`endpoint::check_aws_region`] for the shape of an
-//!   AWS region.
+//!   AWS region. **Refuse a host of another region or service** when
+//!   signing: [`Signer::with_endpoint_check`] ([`EndpointCheck`]).
 //! - **See each stage**, to find why a server disagrees:
 //!   [`Signer::canonical_request`], [`CanonicalRequest`], [`StringToSign`],
 //!   [`SigningKey`], [`Signature`].
@@ -143,7 +144,10 @@
 //! [`Settings::for_service`] picks the rules: S3 signs the path as sent
 //! (no normalization, single encoding) and adds `x-amz-content-sha256`;
 //! every other service, `aps` (Amazon Managed Prometheus) included,
-//! normalizes the path and encodes it twice. Signing names are lower-case
+//! normalizes the path and encodes it twice; OpenSearch Serverless
+//! ([`Settings::aoss`]) and Lambda function URLs
+//! ([`Settings::lambda_function_url`]) add `x-amz-content-sha256` too.
+//! Signing names are lower-case
 //! ([`Service`] refuses `S3`); any region name is accepted, since
 //! S3-compatible servers name their own (`garage`, `auto`), and
 //! [`endpoint::check_aws_region`] is there to refuse what does not look like
@@ -154,6 +158,10 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `event-stream`: the `event_stream` module, the event stream
+//!   message codec and the signing and verifying of each message of a
+//!   stream (Transcribe streaming, Bedrock bidirectional streams, Lex).
+//!   Adds `crc-fast`.
 //! - `tokio`: `driver::resolve_async`, `refresh::RefreshingCredentials`
 //!   (lazy, refreshed ahead of expiry), `middleware::RefreshingSigner`
 //!   (with a clock corrected for skew) and `config::SigV4Config`.
@@ -193,6 +201,8 @@ mod credentials;
 pub mod driver;
 pub mod endpoint;
 mod error;
+#[cfg(feature = "event-stream")]
+pub mod event_stream;
 mod fast_path;
 mod http_text;
 #[cfg(feature = "tokio")]
@@ -221,20 +231,20 @@ mod wire;
 pub use canonical_request::CanonicalRequest;
 pub use canonical_request::headers::NEVER_SIGNED;
 pub use credentials::Credentials;
-pub use error::Error;
+pub use error::{Error, HostMismatch};
 pub use fast_path::auth_buf::AuthorizationBuf;
 pub use fast_path::prepared::PreparedRequest;
 pub use http_text::{MAX_HEAD_BYTES, RequestText};
 pub use payload::{
-    EMPTY_SHA256, PayloadHash, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
+    EMPTY_SHA256, PayloadHash, STREAMING_EVENTS, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, Sha256Hex, UNSIGNED_PAYLOAD,
 };
 pub use presign::{AUTH_PARAMS, MAX_PRESIGN_EXPIRY, PresignOutput};
 pub use request::SignableRequest;
 pub use scope::{AmzDate, CredentialScope, Region, Service};
 pub use settings::{
-    ContentSha256Header, CredentialExpiryCheck, HeaderPolicy, PathNormalization, SessionTokenMode,
-    Settings, UriEncoding,
+    ContentSha256Header, CredentialExpiryCheck, EndpointCheck, HeaderPolicy, PathNormalization,
+    SessionTokenMode, Settings, UriEncoding,
 };
 pub use sign::{Signer, SigningOutput};
 pub use signature::Signature;

@@ -16,6 +16,10 @@ pub const STREAMING_SIGNED: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 pub const STREAMING_SIGNED_TRAILER: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
 /// An `aws-chunked` body with unsigned chunks and a trailer (for example a checksum).
 pub const STREAMING_UNSIGNED_TRAILER: &str = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+/// An event stream body (`application/vnd.amazon.eventstream`) whose
+/// messages are each signed, chained from the request's signature
+/// (Transcribe streaming, Bedrock bidirectional streams, Lex).
+pub const STREAMING_EVENTS: &str = "STREAMING-AWS4-HMAC-SHA256-EVENTS";
 
 /// What the canonical request says about the body.
 ///
@@ -38,6 +42,8 @@ pub enum PayloadHash {
     StreamingSignedTrailer,
     /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`.
     StreamingUnsignedTrailer,
+    /// `STREAMING-AWS4-HMAC-SHA256-EVENTS`.
+    StreamingEvents,
 }
 
 /// 64 lowercase hex digits of a SHA-256 digest, kept inline.
@@ -116,6 +122,7 @@ impl PayloadHash {
             STREAMING_SIGNED => Ok(Self::StreamingSigned),
             STREAMING_SIGNED_TRAILER => Ok(Self::StreamingSignedTrailer),
             STREAMING_UNSIGNED_TRAILER => Ok(Self::StreamingUnsignedTrailer),
+            STREAMING_EVENTS => Ok(Self::StreamingEvents),
             other => Self::from_hex(other),
         }
     }
@@ -136,6 +143,7 @@ impl PayloadHash {
             Self::StreamingSigned => STREAMING_SIGNED,
             Self::StreamingSignedTrailer => STREAMING_SIGNED_TRAILER,
             Self::StreamingUnsignedTrailer => STREAMING_UNSIGNED_TRAILER,
+            Self::StreamingEvents => STREAMING_EVENTS,
         }
     }
 }
@@ -173,6 +181,10 @@ mod tests {
         assert_eq!(
             PayloadHash::parse(STREAMING_SIGNED).unwrap(),
             PayloadHash::StreamingSigned
+        );
+        assert_eq!(
+            PayloadHash::parse("STREAMING-AWS4-HMAC-SHA256-EVENTS").unwrap(),
+            PayloadHash::StreamingEvents
         );
         assert!(PayloadHash::from_hex(&EMPTY_SHA256.to_uppercase()).is_err());
         assert!(PayloadHash::from_hex(&EMPTY_SHA256[..63]).is_err());

@@ -317,11 +317,35 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let rewritten = crate::wire::rewrite(&parts.uri, self.settings())?;
-        let uri = rewritten.as_ref().unwrap_or(&parts.uri);
-        let view = SignableRequest::from_http(&parts.method, uri, &parts.headers)?;
-        let output = self.presign_output(&view, expires, payload, now)?;
-        parts.uri = output.apply_to_uri(uri)?;
+        self.presign_head_with(
+            self.credentials(),
+            &parts.method,
+            &mut parts.uri,
+            &parts.headers,
+            expires,
+            payload,
+            now,
+        )
+    }
+
+    /// Presigns a request's URI in place with `credentials`, as
+    /// [`Signer::presign_parts`] does with the signer's own.
+    #[allow(clippy::too_many_arguments)] // the parts of a request, and how to presign it
+    pub(crate) fn presign_head_with(
+        &self,
+        credentials: &Credentials,
+        method: &http::Method,
+        uri: &mut http::Uri,
+        headers: &http::HeaderMap,
+        expires: Duration,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<Signature, Error> {
+        let rewritten = crate::wire::rewrite(uri, self.settings())?;
+        let base = rewritten.as_ref().unwrap_or(uri);
+        let view = SignableRequest::from_http(method, base, headers)?;
+        let output = self.presign_output_with(credentials, &view, expires, payload, now)?;
+        *uri = output.apply_to_uri(base)?;
         Ok(output.signature)
     }
 
@@ -359,6 +383,7 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<PresignOutput, Error> {
+        self.check_endpoint(request)?;
         let (secs, date) = self.presign_checks(credentials, expires, now)?;
         let token = credentials.session_token();
         let shape = PresignShape {

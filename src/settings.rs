@@ -1,9 +1,11 @@
-//! Typed signing settings and the two service presets.
+//! Typed signing settings and the service presets.
 //!
 //! Services differ in a few signing rules. S3 signs the path exactly as sent
 //! (encoded once, never normalized) and wants an `x-amz-content-sha256`
-//! header; every other service normalizes the path and encodes it twice.
-//! [`Settings::for_service`] picks the right preset from the signing name.
+//! header; every other service normalizes the path and encodes it twice,
+//! and a few of them (OpenSearch Serverless, Lambda function URLs) want the
+//! `x-amz-content-sha256` header too. [`Settings::for_service`] picks the
+//! preset from the signing name.
 
 /// Whether the path is normalized before it is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +85,27 @@ pub enum CredentialExpiryCheck {
     Refuse,
 }
 
+/// Whether signing compares the request's host with the signer's region and
+/// service.
+///
+/// A region typo, or a signer for one service sent to another's endpoint,
+/// is otherwise a `403` from AWS. The host is read with
+/// [`crate::endpoint::infer`]; hosts it does not know (S3-compatible
+/// servers, proxies, custom domains, IP addresses) are signed as usual,
+/// and a host that determines no region (`bucket.s3.amazonaws.com`) is
+/// compared on the service only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndpointCheck {
+    /// Sign whatever the host. The default.
+    Off,
+    /// Refuse with [`Error::EndpointMismatch`](crate::Error::EndpointMismatch),
+    /// which names the host's service and region and the signer's, when the
+    /// host is an AWS endpoint of another service or region (see
+    /// [`crate::endpoint::check`]).
+    Refuse,
+}
+
 /// All signing settings. Start from a preset and change what you need.
 ///
 /// ```
@@ -105,6 +128,8 @@ pub struct Settings {
     pub header_policy: HeaderPolicy,
     /// Presigned URLs and credential expiry.
     pub credential_expiry: CredentialExpiryCheck,
+    /// The check of the host against the region and service.
+    pub endpoint_check: EndpointCheck,
 }
 
 impl Default for Settings {
@@ -117,6 +142,7 @@ impl Default for Settings {
             content_sha256: ContentSha256Header::Omit,
             header_policy: HeaderPolicy::AllExceptNeverSigned,
             credential_expiry: CredentialExpiryCheck::Ignore,
+            endpoint_check: EndpointCheck::Off,
         }
     }
 }
@@ -133,12 +159,38 @@ impl Settings {
         }
     }
 
+    /// The OpenSearch Serverless preset (signing name `aoss`): the default
+    /// path rules, and the `x-amz-content-sha256` header, which OpenSearch
+    /// Serverless requires on every request, with the hash of the empty
+    /// string when there is no body
+    /// (<https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-clients.html#serverless-signing>).
+    pub fn aoss() -> Self {
+        Self::default().with_content_sha256(ContentSha256Header::Include)
+    }
+
+    /// The preset for Lambda function URLs (`https://<url-id>.lambda-url.<region>.on.aws`,
+    /// signing name `lambda`): the default path rules, and the
+    /// `x-amz-content-sha256` header with the SHA-256 of the body. A `PUT`
+    /// or `POST` to a function URL must carry it, and Lambda does not take
+    /// `UNSIGNED-PAYLOAD`
+    /// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-lambda.html>).
+    ///
+    /// [`Settings::for_service`] cannot tell a function URL from the
+    /// Lambda API by the signing name alone, so `lambda` gets the default
+    /// preset there: choose this one for function URLs.
+    pub fn lambda_function_url() -> Self {
+        Self::default().with_content_sha256(ContentSha256Header::Include)
+    }
+
     /// The preset for a signing name: [`Settings::s3`] for `s3` and
-    /// `s3-object-lambda`, [`Settings::default`] for everything else
-    /// (including `aps`, `sqs`, `logs`, `kinesis`, `sts`).
+    /// `s3-object-lambda`, [`Settings::aoss`] for `aoss`,
+    /// [`Settings::default`] for everything else (including `aps`, `sqs`,
+    /// `logs`, `kinesis`, `sts`, and `lambda`: see
+    /// [`Settings::lambda_function_url`]).
     pub fn for_service(service: &str) -> Self {
         match service {
             "s3" | "s3-object-lambda" => Self::s3(),
+            "aoss" => Self::aoss(),
             _ => Self::default(),
         }
     }
@@ -176,6 +228,12 @@ impl Settings {
     /// Sets the presign check against credential expiry.
     pub fn with_credential_expiry(mut self, v: CredentialExpiryCheck) -> Self {
         self.credential_expiry = v;
+        self
+    }
+
+    /// Sets the check of the host against the region and service.
+    pub fn with_endpoint_check(mut self, v: EndpointCheck) -> Self {
+        self.endpoint_check = v;
         self
     }
 }

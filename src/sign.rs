@@ -19,7 +19,7 @@ use crate::limits::MAX_HEADER_FIELD_BYTES;
 use crate::payload::PayloadHash;
 use crate::request::SignableRequest;
 use crate::scope::{AmzDate, CredentialScope, Region, Service};
-use crate::settings::{ContentSha256Header, Settings, UriEncoding};
+use crate::settings::{ContentSha256Header, EndpointCheck, Settings, UriEncoding};
 use crate::signature::Signature;
 use crate::signing_key::{KeyCache, KeyFor, SigningKey};
 use crate::sink::{CountSink, Sink};
@@ -88,6 +88,51 @@ impl Signer {
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
         self
+    }
+
+    /// Sets the check of each request's host against the signer's region
+    /// and service ([`EndpointCheck`]): with [`EndpointCheck::Refuse`],
+    /// signing a request for an AWS endpoint of another region or service
+    /// fails with [`Error::EndpointMismatch`](crate::Error::EndpointMismatch).
+    ///
+    /// ```
+    /// use awsig::{Credentials, EndpointCheck, PayloadHash, Signer};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+    /// let signer = Signer::new(creds, "us-east-1", "sqs")?.with_endpoint_check(EndpointCheck::Refuse);
+    /// let mut req = http::Request::post("https://sqs.eu-west-1.amazonaws.com/").body(()).unwrap();
+    /// let err = signer.sign(&mut req, &PayloadHash::empty(), std::time::SystemTime::now()).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     r#"the host sqs.eu-west-1.amazonaws.com names region "eu-west-1" (the request is signed for "us-east-1")"#
+    /// );
+    /// # Ok::<(), awsig::Error>(())
+    /// ```
+    pub fn with_endpoint_check(mut self, check: EndpointCheck) -> Self {
+        self.settings.endpoint_check = check;
+        self
+    }
+
+    /// With [`EndpointCheck::Refuse`], refuses a request whose host is an
+    /// AWS endpoint of another service or region than the signer's.
+    pub(crate) fn check_endpoint(&self, request: &SignableRequest<'_>) -> Result<(), Error> {
+        if self.settings.endpoint_check == EndpointCheck::Off {
+            return Ok(());
+        }
+        let header;
+        let host = match request.host() {
+            Some(host) => host,
+            None => {
+                header = request.header_values("host");
+                match header.first().map(|v| std::str::from_utf8(v)) {
+                    Some(Ok(host)) => host,
+                    _ => return Ok(()),
+                }
+            }
+        };
+        crate::endpoint::check(host.trim(), self.region.as_str(), self.service.as_str())
+            .map(|_| ())
+            .map_err(crate::endpoint::EndpointMismatch::into_error)
     }
 
     /// Replaces the credentials (after a rotation). The next request
@@ -199,15 +244,35 @@ impl Signer {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, Error> {
-        let rewritten = crate::wire::rewrite(&parts.uri, &self.settings)?;
-        let uri = rewritten.as_ref().unwrap_or(&parts.uri);
-        let view = SignableRequest::from_http(&parts.method, uri, &parts.headers)?;
-        let output = self.signing_output(&view, payload, now)?;
+        self.sign_head_with(
+            &self.credentials,
+            &parts.method,
+            &mut parts.uri,
+            &mut parts.headers,
+            payload,
+            now,
+        )
+    }
+
+    /// Signs a request's method, URI and headers in place with
+    /// `credentials`, as [`Signer::sign_parts`] does with the signer's own.
+    pub(crate) fn sign_head_with(
+        &self,
+        credentials: &Credentials,
+        method: &http::Method,
+        uri: &mut http::Uri,
+        headers: &mut HeaderMap,
+        payload: &PayloadHash,
+        now: SystemTime,
+    ) -> Result<Signature, Error> {
+        let rewritten = crate::wire::rewrite(uri, &self.settings)?;
+        let view = SignableRequest::from_http(method, rewritten.as_ref().unwrap_or(uri), headers)?;
+        let output = self.signing_output_with(credentials, &view, payload, now)?;
         let signature = output.signature;
-        if let Some(uri) = rewritten {
-            parts.uri = uri;
+        if let Some(rewritten) = rewritten {
+            *uri = rewritten;
         }
-        output.apply_to(&mut parts.headers)?;
+        output.apply_to(headers)?;
         Ok(signature)
     }
 
@@ -273,6 +338,7 @@ impl Signer {
         date: &AmzDate,
         auth: &mut Vec<u8>,
     ) -> Result<(Signature, bool), Error> {
+        self.check_endpoint(request)?;
         let scope = self.scope(date);
         let token = signed_token(&self.settings, credentials);
         let shape = HeaderShape {

@@ -21,7 +21,7 @@ use crate::error::Redacted;
 use crate::scope::{AmzDate, Region, Service};
 use crate::sha256::HmacKey;
 use crate::signature::Signature;
-use crate::sink::Sink;
+use crate::sink::{Sink, StackText};
 use crate::string_to_sign::StringToSign;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -314,12 +314,9 @@ impl KeyCache {
             }
             state
         });
-        let mut text = TextBuf {
-            bytes: [0; 256],
-            len: 0,
-        };
+        let mut text = TextBuf::new();
         string_to_sign.write_to(&mut text);
-        let (first, rest) = text.get().split_at(64.min(text.len));
+        let (first, rest) = text.get().split_at(64.min(text.len()));
         let mac = match &after_first {
             Some(state) => {
                 let mut mac = hmac.mac_after(**state, 2);
@@ -371,35 +368,9 @@ pub(crate) struct KeyFor<'a> {
 const WORDS: usize = 12;
 
 /// The text of a string to sign, when it fits in 256 bytes (it does for
-/// regions and services of up to 64 bytes each, the limit).
-struct TextBuf {
-    bytes: [u8; 256],
-    len: usize,
-}
-
-impl TextBuf {
-    fn get(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or(&[])
-    }
-}
-
-impl Sink for TextBuf {
-    fn put(&mut self, bytes: &[u8]) {
-        let end = self.len + bytes.len();
-        // `KeyCache::sign` checks that the text fits before it writes.
-        if let Some(slot) = self.bytes.get_mut(self.len..end) {
-            if bytes.len() <= 16 {
-                // Separators and short names: a few moves beat a call.
-                for (d, b) in slot.iter_mut().zip(bytes) {
-                    *d = *b;
-                }
-            } else {
-                slot.copy_from_slice(bytes);
-            }
-            self.len = end;
-        }
-    }
-}
+/// regions and services of up to 64 bytes each, the limit; `KeyCache::sign`
+/// checks that the text fits before it writes).
+type TextBuf = StackText<256>;
 
 impl fmt::Debug for KeyCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -930,3 +930,173 @@ fn credentials_reports_an_aws_login_session() {
     }
     assert!(!text.contains("EXAMPLEKEY"), "{text}");
 }
+
+/// `awsig event` signs the end of aws-c-auth's event stream
+/// (`tests/test_event_signing.c`: the fourth, empty event, chained from
+/// the third event's signature) and writes an envelope that verifies.
+#[cfg(feature = "event-stream")]
+#[test]
+fn event_signs_aws_c_auths_end_of_stream() {
+    use awsig::event_stream::{EventVerifier, PriorSignature};
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("end.bin");
+    let prior = "632af120435b57ec241d8bfbb12e496dfd5e2730a1a02ac0ab6eaa230ae02e9a";
+    let creds = [
+        ("AWS_ACCESS_KEY_ID", "access"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+    ];
+    let args = |print: &str| {
+        vec![
+            "event".to_owned(),
+            "--seed".to_owned(),
+            prior.to_owned(),
+            "--end".to_owned(),
+            "--time".to_owned(),
+            "1981-01-16T06:30:04Z".to_owned(),
+            "--service".to_owned(),
+            "demo".to_owned(),
+            "--region".to_owned(),
+            "us-east-1".to_owned(),
+            "--print".to_owned(),
+            print.to_owned(),
+            "--out".to_owned(),
+            out_path.display().to_string(),
+        ]
+    };
+    let run = |print: &str| {
+        let args = args(print);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = awsig(&args, &creds);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(
+        run("signature"),
+        "c6f679ddb3af68f5e82f0cf6761244cb2338cf11e7d01a24130aea1b7c17e53e\n"
+    );
+    let sts = run("string-to-sign");
+    assert!(
+        sts.starts_with(&format!(
+            "AWS4-HMAC-SHA256-PAYLOAD\n19810116T063004Z\n19810116/us-east-1/demo/aws4_request\n{prior}\n"
+        )),
+        "{sts}"
+    );
+    let envelope = std::fs::read(&out_path).unwrap();
+    let signer = awsig::Signer::new(
+        awsig::Credentials::new("access", "secret").unwrap(),
+        "us-east-1",
+        "demo",
+    )
+    .unwrap();
+    let mut verifier = EventVerifier::with_prior(&signer, PriorSignature::from_hex(prior).unwrap());
+    let time = awsig::AmzDate::parse("19810116T063004Z").unwrap();
+    assert!(
+        verifier
+            .verify(&envelope, time.to_system_time())
+            .unwrap()
+            .is_end()
+    );
+}
+
+/// The envelope `awsig event --out` writes for a message is the one
+/// aws-sigv4 1.6.4 makes; a bad seed or a file that is not one message is
+/// bad usage.
+#[cfg(feature = "event-stream")]
+#[test]
+fn event_envelope_is_aws_sigv4s() {
+    use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+    let dir = tempfile::tempdir().unwrap();
+    let message = Message::new(&b"audio bytes"[..])
+        .add_header(Header::new(
+            ":message-type",
+            HeaderValue::String("event".into()),
+        ))
+        .add_header(Header::new(
+            ":event-type",
+            HeaderValue::String("AudioEvent".into()),
+        ));
+    let mut encoded = Vec::new();
+    aws_smithy_eventstream::frame::write_message_to(&message, &mut encoded).unwrap();
+    let message_path = dir.path().join("message.bin");
+    std::fs::write(&message_path, &encoded).unwrap();
+    let out_path = dir.path().join("envelope.bin");
+    let seed = "a".repeat(64);
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let message_arg = message_path.display().to_string();
+    let out_arg = out_path.display().to_string();
+    let out = awsig(
+        &[
+            "event",
+            "--seed",
+            &seed,
+            "--message-file",
+            &message_arg,
+            "--time",
+            "2023-11-14T22:13:20Z",
+            "--service",
+            "transcribe",
+            "--region",
+            "us-west-2",
+            "--example-credentials",
+            "--out",
+            &out_arg,
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let identity: aws_smithy_runtime_api::client::identity::Identity =
+        aws_credential_types::Credentials::new("AKIDEXAMPLE", secret, None, None, "test").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-west-2")
+        .name("transcribe")
+        .time(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000))
+        .settings(())
+        .build()
+        .unwrap();
+    let (signed, signature) = aws_sigv4::event_stream::sign_message(&message, &seed, &params)
+        .unwrap()
+        .into_parts();
+    let mut expected = Vec::new();
+    aws_smithy_eventstream::frame::write_message_to(&signed, &mut expected).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{signature}\n")
+    );
+    assert_eq!(std::fs::read(&out_path).unwrap(), expected);
+
+    let bad = dir.path().join("bad.bin");
+    std::fs::write(&bad, b"A").unwrap();
+    let bad_arg = bad.display().to_string();
+    for (args, says) in [
+        (
+            vec!["event", "--seed", "zz", "--end"],
+            "--seed: invalid seed signature",
+        ),
+        (
+            vec!["event", "--seed", "00", "--message-file", bad_arg.as_str()],
+            "--message-file: the message to sign is not a valid event stream message",
+        ),
+    ] {
+        let mut args = args;
+        args.extend([
+            "--service",
+            "transcribe",
+            "--region",
+            "us-west-2",
+            "--example-credentials",
+        ]);
+        let out = awsig(&args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}

@@ -106,10 +106,17 @@ fn blocking_chain_gives_up_on_a_silent_imds_within_the_budget_and_says_timeout()
     assert!(err.is_timeout(), "{err}");
     let text = err.to_string();
     assert!(
-        text.contains("instance-metadata (unreachable: timed out"),
+        text.contains("instance-metadata (unreachable: http://127.0.0.1:"),
         "{text}"
     );
-    assert!(text.contains("timed out"), "{text}");
+    assert!(text.contains(" timed out: "), "{text}");
+    assert!(text.contains("after 2 attempts"), "{text}");
+    // The chain's own error says as much: `?` into a ProviderError keeps it.
+    let plain = ProviderError::from(err.clone()).to_string();
+    assert!(
+        plain.contains(" timed out: ") && plain.contains("after 2 attempts"),
+        "{plain}"
+    );
     assert_eq!(err.transport_failures()[0].attempts, 2, "{text}");
 }
 
@@ -149,9 +156,11 @@ async fn async_flow_gives_up_on_a_silent_imds_within_the_budget_and_says_timeout
     assert!(elapsed <= imds_deadline(), "took {elapsed:?}");
     assert!(err.is_timeout(), "{err}");
     assert!(
-        err.to_string().contains("cannot reach imds: timed out"),
+        err.to_string()
+            .contains("cannot reach imds: http://127.0.0.1:"),
         "{err}"
     );
+    assert!(err.to_string().contains(" timed out: "), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,4 +189,40 @@ async fn async_flow_reads_credentials_from_an_answering_imds() {
     .await
     .unwrap();
     assert_eq!(creds.access_key_id(), "ASIALOCAL");
+}
+
+/// The README's blocking agent, against a chain whose only source (the
+/// instance metadata service) accepts connections and never answers: it
+/// starts, and the first request fails saying what happened.
+#[test]
+fn the_blocking_agent_starts_and_its_first_request_says_timeout() {
+    use awsig::provider::{ProviderSigner, RefreshingProvider};
+    let env = chain_env(&silent_endpoint());
+    let provider = RefreshingProvider::new(Duration::from_secs(300), |_now| {
+        let mut chain = DefaultChain::new(env.clone(), None)?;
+        Ok(driver::resolve(&mut chain, &UreqTransport::new())?.credentials)
+    });
+    let started = Instant::now();
+    let signer = ProviderSigner::new(provider, "us-west-2", "aps").unwrap();
+    assert!(started.elapsed() < Duration::from_millis(100));
+    let mut request = http::Request::post("https://aps-workspaces.us-west-2.amazonaws.com/x")
+        .body(b"payload".to_vec())
+        .unwrap();
+    let err = signer
+        .sign_body(&mut request, std::time::SystemTime::now())
+        .unwrap_err();
+    assert!(
+        started.elapsed() <= imds_deadline(),
+        "took {:?}",
+        started.elapsed()
+    );
+    let text = err.to_string();
+    for part in [
+        "no credentials to sign with",
+        "instance-metadata (unreachable: http://127.0.0.1:",
+        " timed out: no complete response within ",
+        " s after 2 attempts in ",
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
 }

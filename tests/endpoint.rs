@@ -2,6 +2,9 @@
 //! cited beside it.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "support/aws_sigv4.rs"]
+mod aws_sigv4_reference;
+
 use awsig::endpoint::{self, Partition};
 
 /// (host, signing name, region the host determines, partition)
@@ -512,4 +515,231 @@ fn check_names_both_sides_of_a_mismatch() {
     let err = endpoint::check("SQS.US-EAST-2.AMAZONAWS.COM:443", "us-east-1", "sqs").unwrap_err();
     assert!(!err.service_differs());
     assert_eq!(err.host(), "sqs.us-east-2.amazonaws.com");
+}
+
+/// Another region than `region`, in any partition.
+fn other_region(region: &str) -> &'static str {
+    if region == "eu-central-1" {
+        "us-west-2"
+    } else {
+        "eu-central-1"
+    }
+}
+
+fn signer(region: &str, service: &str, check: awsig::EndpointCheck) -> awsig::Signer {
+    let creds =
+        awsig::Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").unwrap();
+    awsig::Signer::new(creds, region, service)
+        .unwrap()
+        .with_endpoint_check(check)
+}
+
+/// Header signing and presigning of `GET https://host/`.
+fn sign_both(signer: &awsig::Signer, host: &str) -> [Result<(), awsig::Error>; 2] {
+    let now = std::time::SystemTime::now();
+    let request = || {
+        http::Request::get(format!("https://{host}/"))
+            .body(())
+            .unwrap()
+    };
+    let payload = awsig::PayloadHash::empty();
+    [
+        signer.sign(&mut request(), &payload, now).map(|_| ()),
+        signer
+            .presign(
+                &mut request(),
+                std::time::Duration::from_secs(60),
+                &payload,
+                now,
+            )
+            .map(|_| ()),
+    ]
+}
+
+#[test]
+fn the_signer_refuses_a_host_of_another_region_or_service_when_asked() {
+    use awsig::EndpointCheck::{Off, Refuse};
+    for &(host, service, region, _) in CASES {
+        let own = region.unwrap_or("us-east-1");
+        for result in sign_both(&signer(own, service, Refuse), host) {
+            assert_eq!(result, Ok(()), "{host}");
+        }
+        // Another region: refused when the host names one, naming both.
+        let other = other_region(own);
+        for result in sign_both(&signer(other, service, Refuse), host) {
+            match region {
+                None => assert_eq!(result, Ok(()), "{host}"),
+                Some(region) => {
+                    let err = result.unwrap_err();
+                    let awsig::Error::EndpointMismatch(m) = &err else {
+                        panic!("{host}: {err:?}");
+                    };
+                    assert_eq!(
+                        (
+                            m.host.as_str(),
+                            m.host_service.as_str(),
+                            m.host_region.as_deref(),
+                            m.service.as_str(),
+                            m.region.as_str()
+                        ),
+                        (host, service, Some(region), service, other),
+                        "{host}"
+                    );
+                    assert_eq!(
+                        err.to_string(),
+                        format!(
+                            "the host {host} names region {region:?} (the request is signed for {other:?})"
+                        )
+                    );
+                }
+            }
+        }
+        // Another service: refused, naming both.
+        let wrong = if service == "s3" { "sqs" } else { "s3" };
+        for result in sign_both(&signer(own, wrong, Refuse), host) {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(&err, awsig::Error::EndpointMismatch(m)
+                    if m.host_service == service && m.service == wrong),
+                "{host}: {err:?}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!(
+                    "service {service:?} (the request is signed for {wrong:?})"
+                )),
+                "{text}"
+            );
+        }
+        // Without the check, anything is signed.
+        for result in sign_both(&signer(other, wrong, Off), host) {
+            assert_eq!(result, Ok(()), "{host}");
+        }
+    }
+}
+
+#[test]
+fn the_check_reads_the_host_header_and_lets_unknown_hosts_through() {
+    let refusing = signer("us-east-1", "sqs", awsig::EndpointCheck::Refuse);
+    let now = std::time::SystemTime::now();
+    let payload = awsig::PayloadHash::empty();
+    // Origin-form: the host comes from the Host header.
+    let headers = [("Host", b"sqs.eu-west-1.amazonaws.com".as_slice())];
+    let view = awsig::SignableRequest::new("GET", "/", &headers).unwrap();
+    assert!(matches!(
+        refusing.signing_output(&view, &payload, now),
+        Err(awsig::Error::EndpointMismatch(_))
+    ));
+    // A port and upper case do not hide the host.
+    let view = awsig::SignableRequest::new("GET", "https://SQS.EU-WEST-1.AMAZONAWS.COM:443/", &[])
+        .unwrap();
+    assert!(refusing.signing_output(&view, &payload, now).is_err());
+    // Hosts that are no known AWS endpoint are signed as usual.
+    for host in ["localhost:9000", "queue.internal.example", "127.0.0.1"] {
+        for result in sign_both(&refusing, host) {
+            assert_eq!(result, Ok(()), "{host}");
+        }
+    }
+}
+
+/// aws-sigv4 (the AWS SDK for Rust's signer), told to add the
+/// `x-amz-content-sha256` header: (signed headers, signature).
+fn aws_sigv4_with_payload_header(
+    method: &str,
+    uri: &str,
+    service: &str,
+    body: &[u8],
+    now: std::time::SystemTime,
+) -> (String, String) {
+    use aws_sigv4::http_request::{PayloadChecksumKind, SigningSettings};
+    let mut settings = SigningSettings::default();
+    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+    let (authorization, signature) =
+        aws_sigv4_reference::sign(method, uri, service, body, settings, now);
+    let signed = authorization
+        .split("SignedHeaders=")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_default()
+        .to_owned();
+    (signed, signature)
+}
+
+#[test]
+fn aoss_and_lambda_function_url_presets_sign_the_payload_hash() {
+    use awsig::{ContentSha256Header, Settings};
+    assert_eq!(Settings::for_service("aoss"), Settings::aoss());
+    assert_eq!(
+        Settings::aoss().content_sha256,
+        ContentSha256Header::Include
+    );
+    // The Lambda API keeps the default; function URLs choose their preset.
+    assert_eq!(Settings::for_service("lambda"), Settings::default());
+    assert_eq!(
+        Settings::lambda_function_url().content_sha256,
+        ContentSha256Header::Include
+    );
+
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    let cases: [(&str, &str, &str, Settings, &[u8]); 3] = [
+        (
+            "GET",
+            "https://1tg2xudton46knx2a95g.us-east-1.aoss.amazonaws.com/movies/_search",
+            "aoss",
+            Settings::for_service("aoss"),
+            b"",
+        ),
+        (
+            "PUT",
+            "https://1tg2xudton46knx2a95g.us-east-1.aoss.amazonaws.com/movies/_doc/1",
+            "aoss",
+            Settings::aoss(),
+            br#"{"title":"Thor"}"#,
+        ),
+        (
+            "POST",
+            "https://abcdefg.lambda-url.us-east-1.on.aws/orders",
+            "lambda",
+            Settings::lambda_function_url(),
+            br#"{"id":7}"#,
+        ),
+    ];
+    for (method, uri, service, settings, body) in cases {
+        let creds =
+            awsig::Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+                .unwrap();
+        let signer = awsig::Signer::new(creds, "us-east-1", service)
+            .unwrap()
+            .with_settings(settings);
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(body.to_vec())
+            .unwrap();
+        let signature = signer
+            .sign(&mut request, &awsig::PayloadHash::of(body), now)
+            .unwrap();
+        // The header carries the body's SHA-256 (for no body, the hash of
+        // the empty string the OpenSearch Serverless page gives).
+        let expected_hash = if body.is_empty() {
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_owned()
+        } else {
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body))
+        };
+        assert_eq!(
+            request.headers()["x-amz-content-sha256"],
+            expected_hash.as_str(),
+            "{uri}"
+        );
+        let (signed, reference) = aws_sigv4_with_payload_header(method, uri, service, body, now);
+        assert_eq!(signed, "host;x-amz-content-sha256;x-amz-date", "{uri}");
+        assert!(
+            request.headers()["authorization"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("SignedHeaders={signed},")),
+            "{uri}"
+        );
+        assert_eq!(signature.as_str(), reference, "{uri}");
+    }
 }

@@ -7,6 +7,7 @@
 //! awsig presign     [OPTIONS] URL     a presigned URL
 //! awsig verify      --request-file F  checks a signed request written as text
 //! awsig credentials [--profile NAME]  where the default chain finds credentials
+//! awsig event       --seed HEX ...    signs one event stream message (feature event-stream)
 //! ```
 //!
 //! `awsig SUBCOMMAND --help` describes every flag. Exit status: 0 success,
@@ -28,6 +29,8 @@
 mod args;
 mod credentials;
 mod curl;
+#[cfg(feature = "event-stream")]
+mod event;
 mod presign;
 mod request;
 mod sign;
@@ -73,6 +76,11 @@ enum Command {
     Verify(verify::Args),
     /// Show where the default chain finds credentials (never the secret).
     Credentials(credentials::Args),
+    /// Sign one event stream message (or the end of the stream) chained from
+    /// a seed or prior signature: print the envelope's signature, write its
+    /// bytes with --out.
+    #[cfg(feature = "event-stream")]
+    Event(event::Args),
 }
 
 /// What a subcommand runs with: the environment and files, the clock, and
@@ -150,6 +158,8 @@ pub fn run_with(
         Command::Presign(a) => presign::run(a, &mut ctx),
         Command::Verify(a) => verify::run(a, &mut ctx),
         Command::Credentials(a) => credentials::run(a, &mut ctx),
+        #[cfg(feature = "event-stream")]
+        Command::Event(a) => event::run(a, &mut ctx),
     };
     match result {
         Ok(code) => code,

@@ -9,7 +9,14 @@
 //! - a mock of several AWS services (moto), which checks header signatures
 //!   for IAM, STS, SQS, DynamoDB and S3, and session tokens from `AssumeRole`;
 //!   the credential flows (`credentials.rs`) get their credentials from its
-//!   STS and instance metadata endpoints.
+//!   STS and instance metadata endpoints;
+//! - a Prometheus remote_write receiver (`tests/e2e/servers.py`) that checks
+//!   `aps` signatures with botocore and the signing time
+//!   (`remote_write.rs`).
+//!
+//! `agent.rs` runs the agent path: the tower layer (`tower_sqs.rs`) and the
+//! reqwest middleware (`reqwest_s3.rs`) with credentials that refresh
+//! during the run and a clock that needs correcting.
 //!
 //! Every accepted case has tampered twins that the server must reject with
 //! the error code it uses. Run it through `tests/e2e/run.sh`, which starts
@@ -17,6 +24,7 @@
 //!
 //! - `AWSIG_E2E_S3_ENDPOINT`, `AWSIG_E2E_S3_ACCESS_KEY`, `AWSIG_E2E_S3_SECRET_KEY`
 //! - `AWSIG_E2E_MOTO_ENDPOINT`
+//! - `AWSIG_E2E_RECEIVER_ENDPOINT`
 //!
 //! Without them it refuses to run (exit status 2) rather than pass.
 
@@ -27,8 +35,11 @@
     clippy::indexing_slicing
 )]
 
+mod agent;
 mod credentials;
 mod remote_write;
+mod reqwest_s3;
+mod tower_sqs;
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -105,11 +116,7 @@ impl Client {
             .run(request)
             .map_err(|e| format!("transport error: {e}"))?;
         let status = response.status().as_u16();
-        let error_type = response
-            .headers()
-            .get("x-amzn-errortype")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let error_type = error_type(response.headers());
         let body = response
             .body_mut()
             .with_config()
@@ -122,6 +129,14 @@ impl Client {
             error_type,
         })
     }
+}
+
+/// The `x-amzn-ErrorType` header (JSON protocols).
+fn error_type(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// A 2xx reply, or a failure that shows what came back.
@@ -1125,7 +1140,7 @@ fn with_secret(creds: &Credentials, secret: &str) -> Credentials {
     Credentials::build(creds.access_key_id(), secret, creds.session_token(), None).unwrap()
 }
 
-fn run_moto(report: &mut Report, moto: &Moto) {
+fn run_moto(report: &mut Report, moto: &Moto, s3: &S3) {
     let case = |report: &mut Report, name: &str, result: Result<(), String>| {
         report.case(&format!("moto: {name}"), result);
     };
@@ -1416,6 +1431,7 @@ fn run_moto(report: &mut Report, moto: &Moto) {
             .and_then(|r| expect_error(&r, 403, "SignatureDoesNotMatch"))
     });
     remote_write::run(report, moto, user, &setup.role_arn, &session);
+    agent::run(report, moto, user, &setup.role_arn, s3);
 }
 
 fn run_moto_s3(report: &mut Report, moto: &Moto, user: &Credentials) {
@@ -1508,7 +1524,7 @@ fn main() -> ExitCode {
         client: Client::new(),
         endpoint: moto_endpoint.trim_end_matches('/').to_owned(),
     };
-    run_moto(&mut report, &moto);
+    run_moto(&mut report, &moto, &s3);
     credentials::run(&mut report, &moto.endpoint);
 
     println!("{} passed, {} failed", report.passed, report.failed);

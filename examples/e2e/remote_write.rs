@@ -19,12 +19,12 @@ use http::Method;
 
 use crate::{Client, Moto, Report, expect_success, now, request, set_header, with_secret};
 
-const PATH: &str = "/workspaces/ws-e2e/api/v1/remote_write";
+pub(crate) const PATH: &str = "/workspaces/ws-e2e/api/v1/remote_write";
 const WRITES: u32 = 12;
 
 /// A snappy-compressed WriteRequest with one sample (`awsig_e2e 1` at
 /// 1_700_000_000_000 ms), as the Rust snap and prost crates produce it.
-fn write_request() -> Vec<u8> {
+pub(crate) fn write_request() -> Vec<u8> {
     // WriteRequest { timeseries: [TimeSeries { labels: [__name__=awsig_e2e],
     // samples: [Sample { value: 1.0, timestamp: 1700000000000 }] }] }
     let mut label = Vec::new();

@@ -16,6 +16,8 @@ use awsig::{
 };
 use sha2::{Digest, Sha256};
 
+pub mod event_stream;
+
 /// How many bytes at the start of a request input choose the settings,
 /// credentials, time, payload and expiry.
 pub const CONTROL_LEN: usize = 16;

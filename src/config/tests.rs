@@ -218,4 +218,15 @@ async fn static_keys_sign_and_a_role_is_assumed_with_them() {
     assert!(asked[0].contains("Credential=AKIDBASE/"), "{}", asked[0]);
     assert!(asked[0].contains("ExternalId=ext-1"), "{}", asked[0]);
     assert!(asked[0].contains("RoleSessionName=agent"), "{}", asked[0]);
+    // The host is checked against the region: another region's endpoint
+    // is refused before anything is sent, naming both.
+    let mut request = http::Request::post("https://aps-workspaces.eu-west-1.amazonaws.com/x")
+        .body(Vec::new())
+        .unwrap();
+    let err = signer.sign_body(&mut request).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("names region \"eu-west-1\" (the request is signed for \"us-west-2\")"),
+        "{err}"
+    );
 }

@@ -1,11 +1,9 @@
 //! The blocking driver.
 
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
-use super::{
-    Budgets, Exchange, ResolveError, Step, Timeouts, TransportError, TransportFailure, Verdict,
-    clone_request, endpoint_of, judge,
-};
+use super::attempts::{Run, Started, Verdict};
+use super::{Budgets, Exchange, ResolveError, Timeouts, TransportError};
 
 /// Sends one request and waits for the whole response: the blocking half
 /// of a driver.
@@ -79,52 +77,23 @@ pub fn resolve_with<E: Exchange, T: Transport + ?Sized>(
     transport: &T,
     budgets: &Budgets,
 ) -> Result<E::Output, ResolveError> {
-    let mut unreachable = Vec::new();
+    let mut run = Run::new(budgets);
     loop {
-        let step = exchange
-            .poll(SystemTime::now())
-            .map_err(|e| ResolveError::new(e, unreachable.clone()))?;
-        let request = match step {
-            Step::Done(out) => return Ok(out),
-            Step::Send(r) => r,
+        let step = exchange.poll(SystemTime::now());
+        let mut attempts = match run.start(step, exchange.endpoint())? {
+            Started::Done(out) => return Ok(out),
+            Started::Send(attempts) => attempts,
         };
-        let kind = exchange.endpoint();
-        let budget = budgets.for_endpoint(kind);
-        let started = Instant::now();
-        let endpoint = endpoint_of(&request);
-        let mut last_error = None;
-        let mut attempt = 0;
         let outcome = loop {
-            attempt += 1;
-            let remaining = budget.total.saturating_sub(started.elapsed());
-            let timeouts: Timeouts = budget.timeouts(remaining);
-            let sent = if remaining.is_zero() {
-                Err(last_error
-                    .clone()
-                    .unwrap_or_else(|| TransportError::timeout("the request's total time ran out")))
-            } else {
-                transport.send(clone_request(&request), timeouts)
-            };
-            let remaining = budget.total.saturating_sub(started.elapsed());
-            match judge(sent, &budget, attempt, remaining, &mut last_error) {
-                Verdict::Answer(r) => break Ok(r),
-                Verdict::GiveUp(e) => break Err(e),
-                Verdict::Retry => std::thread::sleep(budget.backoff),
+            let sent = attempts
+                .next()
+                .and_then(|(request, timeouts)| transport.send(request, timeouts));
+            match attempts.judge(sent) {
+                Verdict::Answer(response) => break Ok(response),
+                Verdict::GiveUp(error) => break Err(error),
+                Verdict::Retry(pause) => std::thread::sleep(pause),
             }
         };
-        let result = match outcome {
-            Ok(response) => exchange.handle_response(&response, SystemTime::now()),
-            Err(error) => {
-                unreachable.push(TransportFailure {
-                    endpoint,
-                    kind,
-                    error: error.clone(),
-                    attempts: attempt,
-                    elapsed: started.elapsed(),
-                });
-                exchange.handle_send_error(&error)
-            }
-        };
-        result.map_err(|e| ResolveError::new(e, unreachable.clone()))?;
+        run.finish(exchange, attempts, outcome, SystemTime::now())?;
     }
 }

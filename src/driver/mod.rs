@@ -72,6 +72,7 @@ use crate::provider::imds::ImdsFlow;
 use crate::provider::sts::{AssumeRoleFlow, WebIdentityFlow};
 use crate::provider::{Progress, ProviderError};
 
+mod attempts;
 mod blocking;
 #[cfg(feature = "tokio")]
 mod nonblocking;
@@ -81,6 +82,8 @@ mod reqwest;
 mod ureq;
 
 pub use blocking::{Transport, resolve, resolve_with};
+#[cfg(feature = "tokio")]
+pub(crate) use nonblocking::send_within;
 #[cfg(feature = "tokio")]
 pub use nonblocking::{AsyncTransport, resolve_async, resolve_async_with};
 #[cfg(feature = "reqwest")]
@@ -393,14 +396,17 @@ pub trait Exchange {
         now: SystemTime,
     ) -> Result<(), ProviderError>;
 
-    /// Reports that the last request could not be sent or answered.
+    /// Reports that the last request could not be sent or answered, after
+    /// every attempt its budget allowed. The failure's text (endpoint,
+    /// kind, the client's message, attempts and time spent) goes into the
+    /// exchange's error, so that error alone says what happened.
     ///
     /// # Errors
     ///
     /// [`ProviderError::Transport`] unless the exchange can go on without
     /// an answer (the default chain moves past the instance metadata
     /// service).
-    fn handle_send_error(&mut self, error: &TransportError) -> Result<(), ProviderError>;
+    fn handle_send_error(&mut self, failure: &TransportFailure) -> Result<(), ProviderError>;
 
     /// The kind of endpoint the last polled request goes to.
     fn endpoint(&self) -> Endpoint;
@@ -424,8 +430,8 @@ impl Exchange for DefaultChain {
         DefaultChain::handle_response(self, response, now)
     }
 
-    fn handle_send_error(&mut self, error: &TransportError) -> Result<(), ProviderError> {
-        DefaultChain::handle_send_error(self, &error.to_string())
+    fn handle_send_error(&mut self, failure: &TransportFailure) -> Result<(), ProviderError> {
+        DefaultChain::handle_send_error(self, &failure.to_string())
     }
 
     fn endpoint(&self) -> Endpoint {
@@ -533,10 +539,10 @@ impl<F: CredentialsFlow> Exchange for FlowExchange<F> {
         Ok(())
     }
 
-    fn handle_send_error(&mut self, error: &TransportError) -> Result<(), ProviderError> {
+    fn handle_send_error(&mut self, failure: &TransportFailure) -> Result<(), ProviderError> {
         Err(ProviderError::Transport {
             service: F::SERVICE,
-            message: error.to_string(),
+            message: crate::provider::short(&failure.to_string()),
         })
     }
 
@@ -576,6 +582,11 @@ impl fmt::Display for TransportFailure {
 
 /// Why a driver could not finish: the exchange's error, with every request
 /// that could not be sent on the way (also those the chain moved past).
+///
+/// The exchange's error already tells of each request that could not be
+/// sent (the driver hands it the endpoint, kind, attempts and time), so
+/// converting into a [`ProviderError`] (`?` does it) loses nothing but the
+/// typed list of [`TransportFailure`]s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveError {
     error: ProviderError,
@@ -605,9 +616,14 @@ impl ResolveError {
 
 impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.error)?;
+        let error = self.error.to_string();
+        f.write_str(&error)?;
+        // Failures the exchange's error does not tell of already.
         for failure in &self.unreachable {
-            write!(f, "; {failure}")?;
+            let text = failure.to_string();
+            if !error.contains(&text) {
+                write!(f, "; {text}")?;
+            }
         }
         Ok(())
     }
@@ -631,68 +647,12 @@ impl From<ProviderError> for ResolveError {
     }
 }
 
-/// What to do with the outcome of one attempt.
-pub(crate) enum Verdict {
-    /// Hand the response to the exchange.
-    Answer(http::Response<Vec<u8>>),
-    /// Try again after the backoff.
-    Retry,
-    /// Give up on the request: report the error to the exchange.
-    GiveUp(TransportError),
-}
-
-/// Judges one attempt: `attempt` counts from 1, `remaining` is what is
-/// left of the request's total after it.
-pub(crate) fn judge(
-    outcome: Result<http::Response<Vec<u8>>, TransportError>,
-    budget: &Budget,
-    attempt: u32,
-    remaining: Duration,
-    last_error: &mut Option<TransportError>,
-) -> Verdict {
-    let more = attempt < budget.attempts && remaining > budget.backoff;
-    match outcome {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            if more && (status == 429 || (500..600).contains(&status)) {
-                *last_error = None;
-                Verdict::Retry
-            } else {
-                Verdict::Answer(response)
-            }
-        }
-        Err(error) => {
-            let retryable = matches!(
-                error.kind(),
-                TransportErrorKind::Timeout | TransportErrorKind::Other
-            );
-            if more && retryable {
-                *last_error = Some(error);
-                Verdict::Retry
-            } else {
-                Verdict::GiveUp(error)
-            }
-        }
+/// The exchange's error, which tells of every request that could not be
+/// sent.
+impl From<ResolveError> for ProviderError {
+    fn from(error: ResolveError) -> Self {
+        error.error
     }
-}
-
-/// `scheme://authority` of a request, for error messages.
-pub(crate) fn endpoint_of(request: &http::Request<Vec<u8>>) -> String {
-    let uri = request.uri();
-    match (uri.scheme_str(), uri.authority()) {
-        (Some(s), Some(a)) => format!("{s}://{a}"),
-        _ => uri.to_string(),
-    }
-}
-
-/// A copy of a request to send again.
-pub(crate) fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
-    let mut copy = http::Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    copy
 }
 
 #[cfg(test)]

@@ -1,12 +1,10 @@
 //! The async driver (feature `tokio`).
 
 use std::future::Future;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
-use super::{
-    Budgets, Exchange, ResolveError, Step, Timeouts, TransportError, TransportFailure, Verdict,
-    clone_request, endpoint_of, judge,
-};
+use super::attempts::{Run, Started, Verdict};
+use super::{Budgets, Exchange, ResolveError, Timeouts, TransportError};
 use crate::provider::ProviderError;
 
 /// Sends one request and reads the whole response, asynchronously: the
@@ -95,74 +93,52 @@ where
     E::Output: Send + 'static,
     T: AsyncTransport + ?Sized,
 {
-    let mut unreachable = Vec::new();
+    let mut run = Run::new(budgets);
     loop {
-        let (back, step) = tokio::task::spawn_blocking(move || {
+        // The exchange's own steps may read files or run a process.
+        let polled = tokio::task::spawn_blocking(move || {
             let step = exchange.poll(SystemTime::now());
             (exchange, step)
         })
-        .await
-        .map_err(|e| {
-            ResolveError::new(
-                ProviderError::Process {
-                    message: format!("the blocking task stopped: {e}"),
-                },
-                unreachable.clone(),
-            )
+        .await;
+        let step;
+        (exchange, step) = polled.map_err(|e| {
+            run.fail(ProviderError::Process {
+                message: format!("the blocking task stopped: {e}"),
+            })
         })?;
-        exchange = back;
-        let request = match step.map_err(|e| ResolveError::new(e, unreachable.clone()))? {
-            Step::Done(out) => return Ok(out),
-            Step::Send(r) => r,
+        let mut attempts = match run.start(step, exchange.endpoint())? {
+            Started::Done(out) => return Ok(out),
+            Started::Send(attempts) => attempts,
         };
-        let kind = exchange.endpoint();
-        let budget = budgets.for_endpoint(kind);
-        let started = Instant::now();
-        let endpoint = endpoint_of(&request);
-        let mut last_error = None;
-        let mut attempt = 0;
         let outcome = loop {
-            attempt += 1;
-            let remaining = budget.total.saturating_sub(started.elapsed());
-            let timeouts: Timeouts = budget.timeouts(remaining);
-            let sent = if remaining.is_zero() {
-                Err(last_error
-                    .clone()
-                    .unwrap_or_else(|| TransportError::timeout("the request's total time ran out")))
-            } else {
-                match tokio::time::timeout(
-                    timeouts.total,
-                    transport.send(clone_request(&request), timeouts),
-                )
-                .await
-                {
-                    Ok(sent) => sent,
-                    Err(_) => Err(TransportError::timeout(format!(
-                        "no complete response within {:.1} s",
-                        timeouts.total.as_secs_f64()
-                    ))),
-                }
+            let sent = match attempts.next() {
+                Ok((request, timeouts)) => send_within(transport, request, timeouts).await,
+                Err(error) => Err(error),
             };
-            let remaining = budget.total.saturating_sub(started.elapsed());
-            match judge(sent, &budget, attempt, remaining, &mut last_error) {
-                Verdict::Answer(r) => break Ok(r),
-                Verdict::GiveUp(e) => break Err(e),
-                Verdict::Retry => tokio::time::sleep(budget.backoff).await,
+            match attempts.judge(sent) {
+                Verdict::Answer(response) => break Ok(response),
+                Verdict::GiveUp(error) => break Err(error),
+                Verdict::Retry(pause) => tokio::time::sleep(pause).await,
             }
         };
-        let result = match outcome {
-            Ok(response) => exchange.handle_response(&response, SystemTime::now()),
-            Err(error) => {
-                unreachable.push(TransportFailure {
-                    endpoint,
-                    kind,
-                    error: error.clone(),
-                    attempts: attempt,
-                    elapsed: started.elapsed(),
-                });
-                exchange.handle_send_error(&error)
-            }
-        };
-        result.map_err(|e| ResolveError::new(e, unreachable.clone()))?;
+        run.finish(&mut exchange, attempts, outcome, SystemTime::now())?;
     }
+}
+
+/// Sends with `transport`, cut off at `timeouts.total` whatever the
+/// transport does.
+pub(crate) async fn send_within<T: AsyncTransport + ?Sized>(
+    transport: &T,
+    request: http::Request<Vec<u8>>,
+    timeouts: Timeouts,
+) -> Result<http::Response<Vec<u8>>, TransportError> {
+    tokio::time::timeout(timeouts.total, transport.send(request, timeouts))
+        .await
+        .unwrap_or_else(|_| {
+            Err(TransportError::timeout(format!(
+                "no complete response within {:.1} s",
+                timeouts.total.as_secs_f64()
+            )))
+        })
 }

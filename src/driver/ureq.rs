@@ -53,10 +53,17 @@ impl UreqTransport {
     }
 }
 
-fn classify(error: &::ureq::Error) -> TransportError {
-    use ::ureq::Error;
+fn classify(error: &::ureq::Error, timeouts: Timeouts) -> TransportError {
+    use ::ureq::{Error, Timeout};
     match error {
-        Error::Timeout(t) => TransportError::timeout(format!("{t:?}")),
+        Error::Timeout(Timeout::Resolve | Timeout::Connect) => TransportError::timeout(format!(
+            "no connection within {:.1} s",
+            timeouts.connect.as_secs_f64()
+        )),
+        Error::Timeout(_) => TransportError::timeout(format!(
+            "no complete response within {:.1} s",
+            timeouts.total.as_secs_f64()
+        )),
         Error::HostNotFound => TransportError::dns("host not found"),
         Error::Io(io) => TransportError::from_io(io),
         Error::Tls(m) => TransportError::tls(*m),
@@ -85,13 +92,16 @@ impl Transport for UreqTransport {
             .timeout_global(Some(timeouts.total))
             .http_status_as_error(false)
             .build();
-        let response = self.agent.run(request).map_err(|e| classify(&e))?;
+        let response = self
+            .agent
+            .run(request)
+            .map_err(|e| classify(&e, timeouts))?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
             .limit(MAX_BODY)
             .read_to_vec()
-            .map_err(|e| classify(&e))?;
+            .map_err(|e| classify(&e, timeouts))?;
         Ok(http::Response::from_parts(parts, bytes))
     }
 }

@@ -29,17 +29,18 @@
 //! The signer needs a tokio runtime (see [`crate::refresh`]).
 
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use http::HeaderMap;
 
 use crate::driver::ResolveError;
+use crate::provider::cache::LazySigner;
 use crate::refresh::RefreshingCredentials;
 use crate::skew::{self, Skew};
 use crate::{
-    ContentSha256Header, PayloadHash, Region, Service, Settings, SignableRequest, Signature, Signer,
+    ContentSha256Header, EndpointCheck, PayloadHash, Region, Service, Settings, Signature,
 };
 
 #[cfg(feature = "reqwest-middleware")]
@@ -95,11 +96,7 @@ type Clock = dyn Fn() -> SystemTime + Send + Sync;
 
 struct Inner {
     credentials: RefreshingCredentials,
-    region: Region,
-    service: Service,
-    settings: Settings,
-    /// Built with the first credentials; holds the daily key cache.
-    signer: OnceLock<Signer>,
+    signer: LazySigner,
     clock: Box<Clock>,
     offset_secs: AtomicI64,
     max_buffered_body: u64,
@@ -142,9 +139,9 @@ pub struct RefreshingSigner {
 impl fmt::Debug for RefreshingSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RefreshingSigner")
-            .field("region", &self.inner.region)
-            .field("service", &self.inner.service)
-            .field("settings", &self.inner.settings)
+            .field("region", self.region())
+            .field("service", self.service())
+            .field("settings", self.settings())
             .field("clock_offset_secs", &self.clock_offset())
             .field("credentials", &self.inner.credentials)
             .finish()
@@ -163,16 +160,10 @@ impl RefreshingSigner {
         region: &str,
         service: &str,
     ) -> Result<Self, crate::Error> {
-        let region = Region::new(region)?;
-        let service = Service::new(service)?;
-        let settings = Settings::for_service(service.as_str());
         Ok(Self {
             inner: Arc::new(Inner {
                 credentials,
-                region,
-                service,
-                settings,
-                signer: OnceLock::new(),
+                signer: LazySigner::new(region, service)?,
                 clock: Box::new(SystemTime::now),
                 offset_secs: AtomicI64::new(0),
                 max_buffered_body: DEFAULT_MAX_BUFFERED_BODY,
@@ -194,7 +185,18 @@ impl RefreshingSigner {
 
     /// Replaces the settings. Call it while building, before cloning.
     pub fn with_settings(self, settings: Settings) -> Self {
-        self.configure(|i| i.settings = settings)
+        self.configure(|i| i.signer.set_settings(settings))
+    }
+
+    /// Sets the check of each request's host against the region and
+    /// service ([`EndpointCheck`]): with [`EndpointCheck::Refuse`], a
+    /// request to an AWS endpoint of another region or service is refused
+    /// before it is sent, with [`SignError::Signing`] holding
+    /// [`crate::Error::EndpointMismatch`], which names both. Call it while
+    /// building.
+    pub fn with_endpoint_check(self, check: EndpointCheck) -> Self {
+        let settings = self.settings().with_endpoint_check(check);
+        self.with_settings(settings)
     }
 
     /// Reads the local time from `clock` instead of the system clock; the
@@ -216,17 +218,17 @@ impl RefreshingSigner {
 
     /// The region.
     pub fn region(&self) -> &Region {
-        &self.inner.region
+        self.inner.signer.region()
     }
 
     /// The service.
     pub fn service(&self) -> &Service {
-        &self.inner.service
+        self.inner.signer.service()
     }
 
     /// The settings.
     pub fn settings(&self) -> &Settings {
-        &self.inner.settings
+        self.inner.signer.settings()
     }
 
     /// The buffering limit, in bytes.
@@ -278,13 +280,13 @@ impl RefreshingSigner {
         uri: &http::Uri,
         reason: &str,
     ) -> Result<PayloadHash, SignError> {
-        let s3 = self.inner.settings.content_sha256 == ContentSha256Header::Include
-            && matches!(self.inner.service.as_str(), "s3" | "s3-object-lambda");
+        let s3 = self.settings().content_sha256 == ContentSha256Header::Include
+            && matches!(self.service().as_str(), "s3" | "s3-object-lambda");
         if s3 && uri.scheme_str() == Some("https") {
             Ok(PayloadHash::Unsigned)
         } else {
             Err(SignError::StreamingBody {
-                service: self.inner.service.as_str().to_owned(),
+                service: self.service().as_str().to_owned(),
                 reason: reason.to_owned(),
                 limit: self.inner.max_buffered_body,
             })
@@ -292,44 +294,29 @@ impl RefreshingSigner {
     }
 
     /// Signs a method, URI and headers with `payload`, adding the signing
-    /// headers to `headers`.
+    /// headers to `headers`. The URI is first rewritten into the form every
+    /// client sends (as [`Signer::sign`](crate::Signer::sign) does), so send `uri` as it is
+    /// afterwards.
     ///
     /// # Errors
     ///
     /// [`SignError::Credentials`] when no valid credentials can be had,
-    /// [`SignError::Signing`] when the request cannot be signed.
+    /// [`SignError::Signing`] when the request cannot be signed (or its
+    /// host is refused by the endpoint check).
     pub async fn sign_headers(
         &self,
         method: &http::Method,
-        uri: &http::Uri,
+        uri: &mut http::Uri,
         headers: &mut HeaderMap,
         payload: &PayloadHash,
     ) -> Result<Signature, SignError> {
         let credentials = self.inner.credentials.credentials().await?;
-        let signer = match self.inner.signer.get() {
-            Some(s) => s,
-            None => {
-                let built = Signer::new(
-                    credentials.clone(),
-                    self.inner.region.as_str(),
-                    self.inner.service.as_str(),
-                )?
-                .with_settings(self.inner.settings);
-                self.inner.signer.get_or_init(|| built)
-            }
-        };
-        let output = signer.signing_output_with(
-            &credentials,
-            &SignableRequest::from_http(method, uri, headers)?,
-            payload,
-            self.now(),
-        )?;
-        let signature = *output.signature();
-        output.apply_to(headers)?;
-        Ok(signature)
+        let signer = self.inner.signer.get(&credentials)?;
+        Ok(signer.sign_head_with(&credentials, method, uri, headers, payload, self.now())?)
     }
 
-    /// Signs an `http::Request` in place with `payload`.
+    /// Signs an `http::Request` in place with `payload` (its URI rewritten
+    /// as [`RefreshingSigner::sign_headers`] says).
     ///
     /// # Errors
     ///
@@ -339,9 +326,13 @@ impl RefreshingSigner {
         request: &mut http::Request<B>,
         payload: &PayloadHash,
     ) -> Result<Signature, SignError> {
-        let (method, uri) = (request.method().clone(), request.uri().clone());
-        self.sign_headers(&method, &uri, request.headers_mut(), payload)
-            .await
+        let method = request.method().clone();
+        let mut uri = std::mem::take(request.uri_mut());
+        let signed = self
+            .sign_headers(&method, &mut uri, request.headers_mut(), payload)
+            .await;
+        *request.uri_mut() = uri;
+        signed
     }
 
     /// Signs an `http::Request` in place, hashing its own body.

@@ -75,9 +75,23 @@ impl SigV4Middleware {
             },
         };
         let method = request.method().clone();
+        let mut signed_uri = uri.clone();
         self.signer
-            .sign_headers(&method, &uri, request.headers_mut(), &payload)
+            .sign_headers(&method, &mut signed_uri, request.headers_mut(), &payload)
             .await?;
+        if signed_uri != uri {
+            // Send the URI as it was signed (with S3's rules, a raw '+'
+            // in the path becomes %2B), and check that reqwest keeps it.
+            let text = signed_uri.to_string();
+            match reqwest::Url::parse(&text) {
+                Ok(url) if url.as_str() == text => *request.url_mut() = url,
+                _ => {
+                    return Err(SignError::Signing(crate::Error::InvalidUri {
+                        reason: "the signed URI would not be sent as it was signed",
+                    }));
+                }
+            }
+        }
         Ok(())
     }
 }

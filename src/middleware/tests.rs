@@ -3,7 +3,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::*;
-use crate::{Credentials, Payload, Policy, Rejection, verify_request};
+use crate::{Credentials, Payload, Policy, Rejection, Signer, verify_request};
 
 const AKID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -290,5 +290,179 @@ async fn tower_refuses_a_stream_it_cannot_sign_and_sends_s3_streams_unsigned() {
     assert_eq!(
         *seen.lock().unwrap(),
         vec![Some("UNSIGNED-PAYLOAD".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn the_endpoint_check_refuses_another_regions_host_naming_both() {
+    let signer = RefreshingSigner::new(credentials(), "us-east-1", "sqs")
+        .unwrap()
+        .with_endpoint_check(EndpointCheck::Refuse);
+    assert_eq!(signer.settings().endpoint_check, EndpointCheck::Refuse);
+    let mut r = http::Request::post("https://sqs.eu-west-1.amazonaws.com/")
+        .body(b"{}".to_vec())
+        .unwrap();
+    let err = signer.sign_body(&mut r).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot sign the request: the host sqs.eu-west-1.amazonaws.com names region \
+         \"eu-west-1\" (the request is signed for \"us-east-1\")"
+    );
+    assert!(!r.headers().contains_key("authorization"));
+    // The signer's own region passes.
+    let mut r = http::Request::post("https://sqs.us-east-1.amazonaws.com/")
+        .body(b"{}".to_vec())
+        .unwrap();
+    signer.sign_body(&mut r).await.unwrap();
+}
+
+/// Verifies a request as a server would, with S3's rules for `s3`.
+fn verifies(request: &http::Request<Vec<u8>>) -> Result<(), String> {
+    verify_request(
+        request,
+        Payload::Body(request.body()),
+        &lookup,
+        SystemTime::now(),
+        &Policy::new(),
+    )
+    .map(|_| ())
+    .map_err(|r| r.to_string())
+}
+
+#[cfg(feature = "tower")]
+#[tokio::test]
+async fn tower_sends_the_uri_it_signed_and_refuses_a_mismatched_host() {
+    use http_body_util::BodyExt;
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let server = {
+        let seen = Arc::clone(&seen);
+        ::tower::service_fn(
+            move |r: http::Request<http_body_util::Full<bytes::Bytes>>| {
+                let seen = Arc::clone(&seen);
+                async move {
+                    let (parts, body) = r.into_parts();
+                    let body = body.collect().await.unwrap().to_bytes().to_vec();
+                    seen.lock()
+                        .unwrap()
+                        .push(http::Request::from_parts(parts, body));
+                    Ok::<_, std::convert::Infallible>(http::Response::new(
+                        http_body_util::Full::new(bytes::Bytes::new()),
+                    ))
+                }
+            },
+        )
+    };
+    let s3 = RefreshingSigner::new(credentials(), "us-east-1", "s3")
+        .unwrap()
+        .with_endpoint_check(EndpointCheck::Refuse);
+    let mut client = SigV4Layer::new(s3).layer(server);
+    // A raw '+' in an S3 key is sent as %2B, and signed so.
+    let request = http::Request::put("https://bucket.s3.us-east-1.amazonaws.com/a+b.txt")
+        .body(http_body_util::Full::new(bytes::Bytes::from_static(b"x")))
+        .unwrap();
+    assert_eq!(client.call(request).await.unwrap().status(), 200);
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen[0].uri().path(), "/a%2Bb.txt");
+        verifies(&seen[0]).unwrap();
+    }
+    // Another region's host never reaches the inner service.
+    let request = http::Request::put("https://bucket.s3.eu-west-1.amazonaws.com/k")
+        .body(http_body_util::Full::new(bytes::Bytes::from_static(b"x")))
+        .unwrap();
+    let err = client.call(request).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("names region \"eu-west-1\" (the request is signed for \"us-east-1\")"),
+        "{err}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+/// A server on 127.0.0.1 that answers `200` to each request and hands
+/// over what it read, as an `http::Request` in origin form.
+#[cfg(feature = "reqwest-middleware")]
+fn capturing_server() -> (String, std::sync::mpsc::Receiver<http::Request<Vec<u8>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 4096];
+            let head_end = loop {
+                let n = stream.read(&mut buf).unwrap();
+                raw.extend_from_slice(&buf[..n]);
+                if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break i;
+                }
+                assert!(n > 0, "the client closed early");
+            };
+            let head = String::from_utf8(raw[..head_end].to_vec()).unwrap();
+            let mut lines = head.split("\r\n");
+            let mut first = lines.next().unwrap().split(' ');
+            let mut request = http::Request::builder()
+                .method(first.next().unwrap())
+                .uri(first.next().unwrap());
+            let mut length = 0;
+            for line in lines {
+                let (name, value) = line.split_once(':').unwrap();
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+                request = request.header(name, value.trim());
+            }
+            let mut body = raw[head_end + 4..].to_vec();
+            while body.len() < length {
+                let n = stream.read(&mut buf).unwrap();
+                body.extend_from_slice(&buf[..n]);
+            }
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .unwrap();
+            if tx.send(request.body(body).unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    (format!("http://{addr}"), rx)
+}
+
+#[cfg(feature = "reqwest-middleware")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reqwest_sends_the_uri_it_signed_and_refuses_a_mismatched_host() {
+    let (endpoint, seen) = capturing_server();
+    let s3 = RefreshingSigner::new(credentials(), "us-east-1", "s3")
+        .unwrap()
+        .with_endpoint_check(EndpointCheck::Refuse);
+    let client = reqwest_middleware::ClientBuilder::new(::reqwest::Client::new())
+        .with(SigV4Middleware::new(s3))
+        .build();
+    let response = client
+        .put(format!("{endpoint}/bucket/a+b.txt"))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let request = seen.recv().unwrap();
+    assert_eq!(request.uri().path(), "/bucket/a%2Bb.txt");
+    verifies(&request).unwrap();
+
+    let err = client
+        .put("https://bucket.s3.eu-west-1.amazonaws.com/k")
+        .body("x")
+        .send()
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("names region \"eu-west-1\" (the request is signed for \"us-east-1\")"),
+        "{text}"
     );
 }

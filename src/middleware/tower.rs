@@ -28,6 +28,14 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// a [`ResponseBody`]: the inner body untouched, or, after a rejection
 /// whose body was read to look for skew, that body.
 ///
+/// A task given to `tokio::spawn` that awaits a call of a service whose
+/// error type is [`BoxError`] itself (a `BoxCloneService`, or a stack under
+/// tower's own timeout or buffer layers) may fail to compile with
+/// "implementation of `From` is not general enough": a compiler limitation
+/// that tower's own layers share. Box the call's future as
+/// `Pin<Box<dyn Future<Output = ...> + Send>>` before awaiting it, or await
+/// it outside `tokio::spawn`.
+///
 /// ```
 /// use awsig::middleware::{RefreshingSigner, SigV4Layer};
 /// use awsig::refresh::RefreshingCredentials;
@@ -225,7 +233,7 @@ where
                 ),
             };
             signer
-                .sign_headers(&parts.method, &parts.uri, &mut parts.headers, &payload)
+                .sign_headers(&parts.method, &mut parts.uri, &mut parts.headers, &payload)
                 .await?;
             let response = inner
                 .call(http::Request::from_parts(parts, body))
@@ -251,12 +259,7 @@ where
             }
             let mut again: http::Request<B> = replay.request();
             signer
-                .sign_headers(
-                    &replay.method,
-                    &replay.uri,
-                    again.headers_mut(),
-                    &PayloadHash::of(&replay.body),
-                )
+                .sign(&mut again, &PayloadHash::of(&replay.body))
                 .await?;
             std::future::poll_fn(|cx| inner.poll_ready(cx))
                 .await

@@ -21,7 +21,7 @@
 //!     let expiry = now + Duration::from_secs(3600);
 //!     Ok(Credentials::with_session_token("ASIAEXAMPLE", "secret", "token", Some(expiry))?)
 //! });
-//! let signer = ProviderSigner::new(provider, "us-east-1", "s3", SystemTime::now())?;
+//! let signer = ProviderSigner::new(provider, "us-east-1", "s3")?;
 //! let mut request = http::Request::get("https://examplebucket.s3.amazonaws.com/test.txt")
 //!     .body(())
 //!     .unwrap();
@@ -30,12 +30,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use super::ProviderError;
 use crate::{
-    Credentials, PayloadHash, PresignOutput, SignableRequest, Signature, Signer, SigningOutput,
+    Credentials, PayloadHash, PresignOutput, Region, Service, Settings, SignableRequest, Signature,
+    Signer, SigningOutput,
 };
 
 /// The default refresh window, as in the AWS SDKs.
@@ -309,6 +310,11 @@ pub enum SignError {
 
 /// A [`Signer`] whose credentials come from a provider at each request.
 ///
+/// Building it fetches nothing: an agent starts even while the instance
+/// metadata service or STS is down, and the first request asks the
+/// provider (and fails with [`SignError::Credentials`], saying why, while
+/// the source is still down).
+///
 /// ```
 /// use std::time::{Duration, SystemTime};
 /// use awsig::{Credentials, PayloadHash};
@@ -324,7 +330,7 @@ pub enum SignError {
 ///         Some(now + Duration::from_secs(3600)),
 ///     )?)
 /// });
-/// let signer = ProviderSigner::new(provider, "us-west-2", "aps", SystemTime::now())?;
+/// let signer = ProviderSigner::new(provider, "us-west-2", "aps")?;
 ///
 /// let body = b"snappy-compressed remote_write payload".to_vec();
 /// let mut request = http::Request::post(
@@ -332,8 +338,7 @@ pub enum SignError {
 /// )
 /// .body(body)
 /// .unwrap();
-/// let payload = PayloadHash::of(request.body());
-/// signer.sign(&mut request, &payload, SystemTime::now())?;
+/// signer.sign_body(&mut request, SystemTime::now())?;
 /// assert!(request.headers().contains_key("x-amz-security-token"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -341,47 +346,128 @@ pub enum SignError {
 /// Its daily signing-key cache is keyed by the credentials, so a rotation
 /// derives a new key on the next request.
 pub struct ProviderSigner<P> {
-    signer: Signer,
+    signer: LazySigner,
     provider: P,
 }
 
 impl<P> std::fmt::Debug for ProviderSigner<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProviderSigner")
-            .field("signer", &self.signer)
+            .field("region", self.signer.region())
+            .field("service", self.signer.service())
+            .field("settings", self.signer.settings())
             .finish()
     }
 }
 
+/// A region, service and settings, and the [`Signer`] for them, built with
+/// the first credentials that come (it holds the daily key cache; each
+/// request is signed with the credentials of the moment).
+#[derive(Debug)]
+pub(crate) struct LazySigner {
+    region: Region,
+    service: Service,
+    settings: Settings,
+    signer: OnceLock<Signer>,
+}
+
+impl LazySigner {
+    /// Checks the region and service; builds nothing yet.
+    pub(crate) fn new(region: &str, service: &str) -> Result<Self, crate::Error> {
+        let region = Region::new(region)?;
+        let service = Service::new(service)?;
+        Ok(Self {
+            settings: Settings::for_service(service.as_str()),
+            region,
+            service,
+            signer: OnceLock::new(),
+        })
+    }
+
+    pub(crate) fn set_settings(&mut self, settings: Settings) {
+        self.settings = settings;
+        if let Some(signer) = self.signer.take() {
+            self.signer = OnceLock::from(signer.with_settings(settings));
+        }
+    }
+
+    pub(crate) fn region(&self) -> &Region {
+        &self.region
+    }
+
+    pub(crate) fn service(&self) -> &Service {
+        &self.service
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub(crate) fn built(&self) -> Option<&Signer> {
+        self.signer.get()
+    }
+
+    /// The signer, built with `credentials` if it is not yet.
+    pub(crate) fn get(&self, credentials: &Credentials) -> Result<&Signer, crate::Error> {
+        if let Some(signer) = self.signer.get() {
+            return Ok(signer);
+        }
+        let built = Signer::new(
+            credentials.clone(),
+            self.region.as_str(),
+            self.service.as_str(),
+        )?
+        .with_settings(self.settings);
+        Ok(self.signer.get_or_init(|| built))
+    }
+}
+
 impl<P: ProvideCredentials> ProviderSigner<P> {
-    /// A signer for `region` and `service`; asks the provider once now.
+    /// A signer for `region` and `service`, with the service's preset
+    /// settings ([`Settings::for_service`]). Asks the provider nothing yet.
     ///
     /// # Errors
     ///
-    /// - the provider's error when it has no credentials now;
-    /// - [`ProviderError::Credentials`] wrapping [`Error::InvalidRegion`](crate::Error::InvalidRegion) or [`Error::InvalidService`](crate::Error::InvalidService) when `region` or `service` is not valid.
-    pub fn new(
-        provider: P,
-        region: &str,
-        service: &str,
-        now: SystemTime,
-    ) -> Result<Self, ProviderError> {
-        let first = provider.provide(now)?;
+    /// [`ProviderError::Credentials`] wrapping [`Error::InvalidRegion`](crate::Error::InvalidRegion) or [`Error::InvalidService`](crate::Error::InvalidService) when `region` or `service` is not valid.
+    pub fn new(provider: P, region: &str, service: &str) -> Result<Self, ProviderError> {
         Ok(Self {
-            signer: Signer::new(first, region, service)?,
+            signer: LazySigner::new(region, service)?,
             provider,
         })
     }
 
     /// Replaces the settings.
-    pub fn with_settings(mut self, settings: crate::Settings) -> Self {
-        self.signer = self.signer.with_settings(settings);
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.signer.set_settings(settings);
         self
     }
 
-    /// The inner signer.
-    pub fn signer(&self) -> &Signer {
-        &self.signer
+    /// Sets the check of each request's host against the region and
+    /// service ([`Settings::with_endpoint_check`]).
+    pub fn with_endpoint_check(self, check: crate::EndpointCheck) -> Self {
+        let settings = self.settings().with_endpoint_check(check);
+        self.with_settings(settings)
+    }
+
+    /// The region.
+    pub fn region(&self) -> &Region {
+        self.signer.region()
+    }
+
+    /// The service.
+    pub fn service(&self) -> &Service {
+        self.signer.service()
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        self.signer.settings()
+    }
+
+    /// The inner signer, once a request has been signed (it is built with
+    /// the first credentials the provider gives).
+    pub fn signer(&self) -> Option<&Signer> {
+        self.signer.built()
     }
 
     /// The provider.
@@ -389,11 +475,15 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
         &self.provider
     }
 
-    fn credentials(&self, now: SystemTime) -> Result<Credentials, SignError> {
-        self.provider.provide(now).map_err(SignError::Credentials)
+    /// The provider's credentials at `now`, and the signer to sign with.
+    fn credentials(&self, now: SystemTime) -> Result<(Credentials, &Signer), SignError> {
+        let credentials = self.provider.provide(now).map_err(SignError::Credentials)?;
+        let signer = self.signer.get(&credentials)?;
+        Ok((credentials, signer))
     }
 
-    /// Signs headers in place with the provider's current credentials.
+    /// Signs headers in place with the provider's current credentials, as
+    /// [`Signer::sign`] (the URI rewritten into the form every client sends).
     ///
     /// # Errors
     ///
@@ -405,10 +495,19 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, SignError> {
-        let output = self.signing_output(&SignableRequest::from_request(request)?, payload, now)?;
-        let signature = *output.signature();
-        output.apply_to(request.headers_mut())?;
-        Ok(signature)
+        let (credentials, signer) = self.credentials(now)?;
+        let method = request.method().clone();
+        let mut uri = std::mem::take(request.uri_mut());
+        let signed = signer.sign_head_with(
+            &credentials,
+            &method,
+            &mut uri,
+            request.headers_mut(),
+            payload,
+            now,
+        );
+        *request.uri_mut() = uri;
+        Ok(signed?)
     }
 
     /// Signs headers in place, hashing the request's own body:
@@ -441,15 +540,20 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<Signature, SignError> {
-        let output = self.presign_output(
-            &SignableRequest::from_request(request)?,
+        let (credentials, signer) = self.credentials(now)?;
+        let method = request.method().clone();
+        let mut uri = std::mem::take(request.uri_mut());
+        let signed = signer.presign_head_with(
+            &credentials,
+            &method,
+            &mut uri,
+            request.headers(),
             expires,
             payload,
             now,
-        )?;
-        let signature = *output.signature();
-        *request.uri_mut() = output.apply_to_uri(request.uri())?;
-        Ok(signature)
+        );
+        *request.uri_mut() = uri;
+        Ok(signed?)
     }
 
     /// The headers to add, with the provider's current credentials.
@@ -463,10 +567,8 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<SigningOutput, SignError> {
-        let credentials = self.credentials(now)?;
-        Ok(self
-            .signer
-            .signing_output_with(&credentials, request, payload, now)?)
+        let (credentials, signer) = self.credentials(now)?;
+        Ok(signer.signing_output_with(&credentials, request, payload, now)?)
     }
 
     /// The presign parameters, with the provider's current credentials.
@@ -481,10 +583,8 @@ impl<P: ProvideCredentials> ProviderSigner<P> {
         payload: &PayloadHash,
         now: SystemTime,
     ) -> Result<PresignOutput, SignError> {
-        let credentials = self.credentials(now)?;
-        Ok(self
-            .signer
-            .presign_output_with(&credentials, request, expires, payload, now)?)
+        let (credentials, signer) = self.credentials(now)?;
+        Ok(signer.presign_output_with(&credentials, request, expires, payload, now)?)
     }
 }
 
@@ -673,7 +773,7 @@ mod tests {
     #[test]
     fn provider_signer_signs_its_own_body_presigns_and_keeps_errors_apart() {
         let provider = creds("AKIDBODY", Some(1_000_000));
-        let signer = ProviderSigner::new(provider, "us-east-1", "sqs", at(0)).unwrap();
+        let signer = ProviderSigner::new(provider, "us-east-1", "sqs").unwrap();
         let mut req = http::Request::post("https://sqs.us-east-1.amazonaws.com/")
             .body(b"{}".to_vec())
             .unwrap();
@@ -715,10 +815,7 @@ mod tests {
                 Err(ProviderError::NoInstanceRole)
             }
         }
-        let signer = ProviderSigner {
-            signer: Signer::new(creds("X", None), "us-east-1", "sqs").unwrap(),
-            provider: Down,
-        };
+        let signer = ProviderSigner::new(Down, "us-east-1", "sqs").unwrap();
         let mut req = http::Request::get("https://sqs.us-east-1.amazonaws.com/")
             .body(Vec::new())
             .unwrap();
@@ -726,6 +823,120 @@ mod tests {
             signer.sign_body(&mut req, at(0)),
             Err(SignError::Credentials(ProviderError::NoInstanceRole))
         );
+        assert!(matches!(
+            ProviderSigner::new(Down, "us east", "sqs"),
+            Err(ProviderError::Credentials(
+                crate::Error::InvalidRegion { .. }
+            ))
+        ));
+    }
+
+    /// A source that is down until `up` is set, counting the calls.
+    struct Flaky {
+        up: std::sync::atomic::AtomicBool,
+        calls: AtomicUsize,
+    }
+
+    impl ProvideCredentials for Flaky {
+        fn provide(&self, _: SystemTime) -> Result<Credentials, ProviderError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.up.load(Ordering::SeqCst) {
+                Ok(creds("AKIDUP", None))
+            } else {
+                Err(ProviderError::Transport {
+                    service: "imds",
+                    message: "http://169.254.169.254 timed out".to_owned(),
+                })
+            }
+        }
+    }
+
+    #[test]
+    fn provider_signer_starts_while_the_source_is_down() {
+        let signer = ProviderSigner::new(
+            Flaky {
+                up: false.into(),
+                calls: AtomicUsize::new(0),
+            },
+            "us-east-1",
+            "sqs",
+        )
+        .unwrap();
+        // Building asked nothing.
+        assert_eq!(signer.provider().calls.load(Ordering::SeqCst), 0);
+        assert!(signer.signer().is_none());
+        let mut req = http::Request::post("https://sqs.us-east-1.amazonaws.com/")
+            .body(b"{}".to_vec())
+            .unwrap();
+        // The first request fails with the reason, and sends nothing signed.
+        let err = signer.sign_body(&mut req, at(10)).unwrap_err();
+        assert!(err.to_string().contains("timed out"), "{err}");
+        assert!(!req.headers().contains_key("authorization"));
+        assert_eq!(signer.provider().calls.load(Ordering::SeqCst), 1);
+        // Once the source is up, the same signer signs.
+        signer.provider().up.store(true, Ordering::SeqCst);
+        signer.sign_body(&mut req, at(10)).unwrap();
+        assert!(
+            req.headers()["authorization"]
+                .to_str()
+                .unwrap()
+                .contains("Credential=AKIDUP/")
+        );
+        assert_eq!(signer.provider().calls.load(Ordering::SeqCst), 2);
+        assert!(signer.signer().is_some());
+    }
+
+    #[test]
+    fn provider_signer_sends_what_it_signs_and_checks_the_endpoint() {
+        // With S3's rules a raw '+' is sent as %2B, as Signer::sign sends it.
+        let signer = ProviderSigner::new(creds("AKIDS3", None), "us-east-1", "s3").unwrap();
+        let plain = Signer::new(creds("AKIDS3", None), "us-east-1", "s3").unwrap();
+        let request = || {
+            http::Request::put("https://bucket.s3.us-east-1.amazonaws.com/a+b.txt")
+                .body(b"x".to_vec())
+                .unwrap()
+        };
+        let (mut ours, mut theirs) = (request(), request());
+        signer.sign_body(&mut ours, at(10)).unwrap();
+        plain
+            .sign(&mut theirs, &PayloadHash::of(b"x"), at(10))
+            .unwrap();
+        assert_eq!(ours.uri().path(), "/a%2Bb.txt");
+        assert_eq!(
+            (ours.uri(), ours.headers()),
+            (theirs.uri(), theirs.headers())
+        );
+        let mut get = request();
+        signer
+            .presign(
+                &mut get,
+                Duration::from_secs(60),
+                &PayloadHash::Unsigned,
+                at(10),
+            )
+            .unwrap();
+        assert!(
+            get.uri()
+                .path_and_query()
+                .unwrap()
+                .as_str()
+                .starts_with("/a%2Bb.txt?")
+        );
+
+        // The endpoint check refuses another region's host, naming both.
+        let signer = ProviderSigner::new(creds("AKIDS3", None), "us-east-1", "sqs")
+            .unwrap()
+            .with_endpoint_check(crate::EndpointCheck::Refuse);
+        let mut req = http::Request::post("https://sqs.eu-west-1.amazonaws.com/")
+            .body(Vec::new())
+            .unwrap();
+        let err = signer.sign_body(&mut req, at(10)).unwrap_err();
+        assert!(
+            matches!(&err, SignError::Signing(crate::Error::EndpointMismatch(m))
+                if m.host_region.as_deref() == Some("eu-west-1") && m.region == "us-east-1"),
+            "{err:?}"
+        );
+        assert!(!req.headers().contains_key("authorization"));
     }
 
     #[test]
@@ -742,7 +953,7 @@ mod tests {
             )
             .map_err(ProviderError::from)
         });
-        let signer = ProviderSigner::new(provider, "us-east-1", "sts", at(1_000_000)).unwrap();
+        let signer = ProviderSigner::new(provider, "us-east-1", "sts").unwrap();
         let sign = |now| {
             let mut req = http::Request::get("https://sts.amazonaws.com/")
                 .body(())
