@@ -4,7 +4,10 @@
 Run from the repository root: python3 fuzz/seeds.py
 It rewrites fuzz/corpus/<target>/seed-* (and nothing else).
 """
+import base64
 import datetime
+import hashlib
+import hmac
 import json
 import pathlib
 import struct
@@ -171,7 +174,79 @@ def main():
     for selector, body in docs.items():
         write("credential_documents", f"doc-{selector}", bytes([selector]) + body)
 
+    chunked_seeds()
     event_seeds()
+
+
+# aws-chunked bodies, signed as fuzz/src/lib.rs signs them: the AWS
+# documentation's example credentials, 20130524T000000Z, us-east-1, s3,
+# chained from its seed signature.
+CHUNK_SEED = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+CHUNK_SCOPE = "20130524/us-east-1/s3/aws4_request"
+EMPTY = hashlib.sha256(b"").hexdigest()
+
+
+def chunk_key():
+    key = ("AWS4" + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").encode()
+    for part in ("20130524", "us-east-1", "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def chunk_sign(kind, previous, digest_hex):
+    lines = [kind, "20130524T000000Z", CHUNK_SCOPE, previous]
+    if kind.endswith("PAYLOAD"):
+        lines.append(EMPTY)
+    lines.append(digest_hex)
+    return hmac.new(chunk_key(), "\n".join(lines).encode(), hashlib.sha256).hexdigest()
+
+
+# Control byte of each mode (see `signing` in fuzz/src/lib.rs), and the
+# trailer it carries: (signed chunks, checksum name).
+MODES = {
+    0: (True, None),
+    5: (True, "crc32"),
+    4: (True, "sha256"),
+    10: (False, "crc32"),
+    8: (False, "sha1"),
+}
+
+
+def checksum(name, data):
+    if name == "crc32":
+        return base64.b64encode(struct.pack(">I", zlib.crc32(data))).decode()
+    return base64.b64encode(hashlib.new(name, data).digest()).decode()
+
+
+def chunked_body(mode, data, size):
+    signed, trailer = MODES[mode]
+    out = b""
+    previous = CHUNK_SEED
+    chunks = [data[i:i + size] for i in range(0, len(data), size)] + [b""]
+    for chunk in chunks:
+        head = f"{len(chunk):x}"
+        if signed:
+            previous = chunk_sign("AWS4-HMAC-SHA256-PAYLOAD", previous, hashlib.sha256(chunk).hexdigest())
+            head += f";chunk-signature={previous}"
+        out += head.encode() + b"\r\n" + chunk + (b"\r\n" if chunk else b"")
+    if trailer:
+        line = f"x-amz-checksum-{trailer}:{checksum(trailer, data)}"
+        out += line.encode() + b"\r\n"
+        if signed:
+            digest = hashlib.sha256((line + "\n").encode()).hexdigest()
+            sig = chunk_sign("AWS4-HMAC-SHA256-TRAILER", previous, digest)
+            out += f"x-amz-trailer-signature:{sig}\r\n".encode()
+    return out + b"\r\n"
+
+
+def chunked_seeds():
+    for mode in MODES:
+        for length in (0, 100, 9000, 20000):
+            data = bytes((i * 31) % 251 for i in range(length))
+            control = bytes([mode]) + struct.pack("<I", length) + bytes([200, 3, 0])
+            write("chunked_decoder", f"mode{mode}-{length}", control + chunked_body(mode, data, 8192))
+            if length <= 9000:
+                write("chunked_round_trip", f"mode{mode}-{length}", bytes([mode, 7, 1, 0, 0, 13, 2, 5]) + data)
 
 
 if __name__ == "__main__":

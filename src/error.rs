@@ -166,6 +166,40 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// The data given to an `aws-chunked` encoder is longer or shorter than
+    /// the decoded length declared (and signed) up front.
+    #[error("the data is {given} bytes but the upload declares {declared}")]
+    ChunkedLength {
+        /// The declared decoded length, in bytes.
+        declared: u64,
+        /// The bytes given (so far, when too many).
+        given: u64,
+    },
+    /// An `aws-chunked` chunk size below AWS's minimum of 8 KiB.
+    #[error("chunks of {size} bytes are too small: AWS's minimum is {min}")]
+    InvalidChunkSize {
+        /// The size asked for, in bytes.
+        size: usize,
+        /// The minimum.
+        min: usize,
+    },
+    /// An `aws-chunked` decoded length too large to encode.
+    #[error("a decoded length of {length} bytes is over the limit of {limit}")]
+    DecodedLengthTooLarge {
+        /// The length asked for, in bytes.
+        length: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A checksum algorithm name that is not `crc32`, `crc32c`,
+    /// `crc64nvme`, `sha1` or `sha256`.
+    #[error(
+        "unknown checksum algorithm {name:?}: expected crc32, crc32c, crc64nvme, sha1 or sha256"
+    )]
+    UnknownChecksumAlgorithm {
+        /// The name as given.
+        name: String,
+    },
     /// A date-time text could not be parsed.
     #[error("invalid date {text:?}: expected {expected}")]
     InvalidDate {

@@ -72,6 +72,12 @@
 //! start of the credential scope) once a second: kept in the signer beside
 //! the key, and cleared with it.
 //!
+//! Streaming uploads (`aws-chunked`, the body in chunks each signed in a
+//! chain from the request's signature, with an optional checksum trailer)
+//! have stages of their own, chunk and trailer strings to sign, in the
+//! `chunked` module (feature `chunked`), with a sans-IO encoder and a
+//! verifying decoder.
+//!
 //! [`verify`] runs the same stages on the server side: it rebuilds the
 //! canonical request of a header-signed or presigned request with the same
 //! canonicalizer and compares signatures in constant time, answering with a
@@ -128,9 +134,9 @@
 //!   and `provider::ProviderSigner` refresh them before they expire.
 //! - **Stream a body**: sign with [`PayloadHash::Unsigned`]
 //!   (`UNSIGNED-PAYLOAD`, for S3 over HTTPS) or with a hash computed while
-//!   the body was written ([`PayloadHash::from_hex`]). Signing each chunk
-//!   of an `aws-chunked` body is not implemented yet: only its seed
-//!   signature ([`PayloadHash::StreamingSigned`]).
+//!   the body was written ([`PayloadHash::from_hex`]); or, with the
+//!   `chunked` feature, as an `aws-chunked` upload whose every chunk is
+//!   signed as it is sent (`Signer::sign_chunked`, the `chunked` module).
 //! - **Pick the service and region from a URL**: [`endpoint::infer`],
 //!   [`endpoint::check`]; [`endpoint::check_aws_region`] for the shape of an
 //!   AWS region. **Refuse a host of another region or service** when
@@ -158,6 +164,11 @@
 //! - `credentials` (default): the `provider` module, credentials from the environment,
 //!   the shared files, `credential_process`, and sans-IO flows for IMDS,
 //!   container endpoints and STS. Adds `serde_json`.
+//! - `chunked`: the `chunked` module, `aws-chunked` streaming uploads: chunk
+//!   and trailer signatures, a sans-IO encoder
+//!   (`Signer::sign_chunked`), the verifying decoder
+//!   (`Verified::chunked_decoder`), and the trailer checksums. Adds
+//!   `crc-fast`, `sha1` and `base64`.
 //! - `event-stream`: the `event_stream` module, the event stream
 //!   message codec and the signing and verifying of each message of a
 //!   stream (Transcribe streaming, Bedrock bidirectional streams, Lex).
@@ -194,6 +205,8 @@
 )]
 
 mod canonical_request;
+#[cfg(feature = "chunked")]
+pub mod chunked;
 #[cfg(feature = "tokio")]
 pub mod config;
 mod credentials;

@@ -94,6 +94,19 @@ impl SigningKey {
         Signature::from_mac(&mac.finish())
     }
 
+    #[cfg(feature = "chunked")]
+    /// HMAC-SHA256 with this key of what `write` puts into the MAC: for
+    /// the other strings to sign (chunks, trailers), written straight into
+    /// the hash.
+    pub(crate) fn sign_with_writer(
+        &self,
+        write: impl FnOnce(&mut crate::sha256::Mac<'_>),
+    ) -> Signature {
+        let mut mac = self.hmac.mac();
+        write(&mut mac);
+        Signature::from_mac(&mac.finish())
+    }
+
     /// The raw key bytes. A secret: use only to compare with a known
     /// derivation, never to log.
     pub fn expose_secret_bytes(&self) -> &[u8; 32] {

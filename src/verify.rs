@@ -191,10 +191,12 @@ pub struct Policy {
     pub unsigned_payload: Acceptance,
     /// Whether the `STREAMING-*` payload markers are accepted. Their
     /// signature covers only the headers: the body's chunks carry their own
-    /// signatures, chained from this one, which the server must check with
-    /// [`Verified::signing_key`] and [`Verified::signature`] while it reads
-    /// the body. So `Accept` says that the caller checks them. Default:
-    /// refused (`AccessDenied`).
+    /// signatures, chained from this one, which the server must check
+    /// while it reads the body: with the decoder that
+    /// `Verified::chunked_decoder` gives (feature `chunked`), or itself
+    /// with [`Verified::signing_key`] and [`Verified::signature`]. So
+    /// `Accept` says that the caller checks them. Default: refused
+    /// (`AccessDenied`).
     pub streaming_payload: Acceptance,
     /// `x-amz-*` headers that may be present without being signed. S3
     /// refuses any unsigned `x-amz-*` header ("There were headers present
@@ -394,6 +396,8 @@ pub struct Verified {
     signature: Signature,
     signed_headers: Vec<String>,
     signing_key: SigningKey,
+    #[cfg(feature = "chunked")]
+    chunked: Option<crate::chunked::ChunkedBody>,
 }
 
 impl Verified {
@@ -446,6 +450,37 @@ impl Verified {
     /// The signing key, for checking chunk or event signatures. A secret.
     pub fn signing_key(&self) -> &SigningKey {
         &self.signing_key
+    }
+
+    /// What the headers of a streaming upload declare about its body;
+    /// `None` for any other payload.
+    #[cfg(feature = "chunked")]
+    pub fn chunked_body(&self) -> Option<&crate::chunked::ChunkedBody> {
+        self.chunked.as_ref()
+    }
+
+    /// The signer of the chunks and trailer of this request's body.
+    #[cfg(feature = "chunked")]
+    pub fn chunk_signer(&self) -> crate::chunked::ChunkSigner {
+        crate::chunked::ChunkSigner::new(
+            self.signing_key.clone(),
+            self.amz_date,
+            self.region.clone(),
+            self.service.clone(),
+        )
+    }
+
+    /// The decoder that checks the `aws-chunked` body of a streaming
+    /// upload, chained from this request's signature; `None` for any other
+    /// payload.
+    #[cfg(feature = "chunked")]
+    pub fn chunked_decoder(&self) -> Option<crate::chunked::ChunkedDecoder> {
+        let body = self.chunked.as_ref()?;
+        Some(crate::chunked::ChunkedDecoder::new(
+            body,
+            self.chunk_signer(),
+            self.signature,
+        ))
     }
 }
 
@@ -965,7 +1000,11 @@ fn finish<L: CredentialsLookup + ?Sized>(
             }),
         });
     }
+    #[cfg(feature = "chunked")]
+    let chunked = crate::chunked::ChunkedBody::from_request(&line, request)?;
     Ok(Verified {
+        #[cfg(feature = "chunked")]
+        chunked,
         kind: claim.kind,
         access_key_id: claim.credential.access_key_id().to_owned(),
         region,
@@ -1011,7 +1050,13 @@ mod tests {
 
         // Nothing here checks the chunks: refused unless the caller says it
         // checks them.
-        let streaming = sign(PayloadHash::StreamingSigned);
+        let mut streaming = http::Request::put("https://b.s3.amazonaws.com/k")
+            .header("x-amz-decoded-content-length", "1")
+            .body(())
+            .unwrap();
+        signer
+            .sign(&mut streaming, &PayloadHash::StreamingSigned, now)
+            .unwrap();
         assert_eq!(
             code(check(&streaming, b"x", &Policy::new())),
             Some("AccessDenied")
@@ -1137,6 +1182,8 @@ mod tests {
             signature: key.sign_bytes(b"x"),
             signed_headers: vec!["host".into()],
             signing_key: key,
+            #[cfg(feature = "chunked")]
+            chunked: None,
         };
         let shown = format!("{verified:?}");
         assert!(!shown.contains(&key_hex) && !shown.contains("SECRETKEY"));

@@ -1100,3 +1100,137 @@ fn event_envelope_is_aws_sigv4s() {
         assert!(stderr.contains(says), "{stderr}");
     }
 }
+
+/// `sign --chunked` prints the head and writes the encoded body; `verify`
+/// checks every chunk of that request and says which one a changed byte
+/// broke. The data goes through awsig's decoder, and the body's length is
+/// the `content-length` the head declares.
+#[cfg(feature = "chunked")]
+#[test]
+fn sign_chunked_and_verify_say_which_chunk_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let data_file = dir.path().join("data.bin");
+    std::fs::write(&data_file, &data).unwrap();
+    let body_out = dir.path().join("body.bin");
+    let time = ["--time", "2024-01-01T00:00:00Z"];
+    for (flags, marker) in [
+        (&[][..], "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+        (
+            &["--trailer", "crc32c"][..],
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        ),
+        (
+            &["--trailer", "crc64nvme", "--unsigned-chunks"][..],
+            "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        ),
+    ] {
+        let mut args = vec![
+            "sign",
+            "-X",
+            "PUT",
+            "--example-credentials",
+            "--chunked",
+            "64KiB",
+        ];
+        args.extend(time);
+        args.extend(flags);
+        args.extend([
+            "--data-file",
+            data_file.to_str().unwrap(),
+            "--body-out",
+            body_out.to_str().unwrap(),
+            "https://bucket.s3.us-east-1.amazonaws.com/key",
+        ]);
+        let out = awsig(&args, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let head = String::from_utf8(out.stdout).unwrap();
+        assert!(head.ends_with("\n\n"), "{head}");
+        assert!(
+            head.contains(&format!("X-Amz-Content-Sha256:{marker}\n")),
+            "{head}"
+        );
+        assert!(
+            head.contains("X-Amz-Decoded-Content-Length:70000\n"),
+            "{head}"
+        );
+        let body = std::fs::read(&body_out).unwrap();
+        assert!(
+            head.contains(&format!("Content-Length:{}\n", body.len())),
+            "{head}"
+        );
+
+        let request_file = dir.path().join("request.txt");
+        let mut request = head.clone().into_bytes();
+        request.extend_from_slice(&body);
+        std::fs::write(&request_file, &request).unwrap();
+        let verify = |file: &std::path::Path| {
+            let mut args = vec![
+                "verify",
+                "--example-credentials",
+                "--request-file",
+                file.to_str().unwrap(),
+            ];
+            args.extend(time);
+            awsig(&args, &[])
+        };
+        let ok = verify(&request_file);
+        assert_eq!(
+            ok.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&ok.stdout)
+        );
+        assert!(String::from_utf8_lossy(&ok.stdout).starts_with("OK (aws-chunked: 70000 bytes"));
+
+        // A byte of the second chunk's data changed.
+        let first = body.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        let second = first + 65_536 + 2;
+        let second_data = second
+            + body[second..]
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .unwrap()
+            + 2;
+        let mut bad = request.clone();
+        bad[head.len() + second_data + 10] ^= 1;
+        std::fs::write(&request_file, &bad).unwrap();
+        let refused = verify(&request_file);
+        assert_eq!(refused.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&refused.stdout).into_owned();
+        if marker.contains("UNSIGNED") {
+            assert!(
+                text.starts_with("BadDigest: x-amz-checksum-crc64nvme"),
+                "{text}"
+            );
+        } else {
+            assert_eq!(
+                text,
+                "SignatureDoesNotMatch: the signature of chunk 2 does not match its data\n"
+            );
+        }
+    }
+
+    // Mistakes: a chunk size under 8 KiB, no --body-out, unsigned chunks
+    // without a trailer.
+    for (args, needle) in [
+        (vec!["--chunked", "4096", "--body-out", "x"], "8192"),
+        (vec!["--chunked", "64KiB"], "--body-out"),
+        (
+            vec!["--chunked", "64KiB", "--body-out", "x", "--unsigned-chunks"],
+            "--trailer",
+        ),
+    ] {
+        let mut all = vec!["sign", "-X", "PUT", "--example-credentials", "--data", "x"];
+        all.extend(args);
+        all.push("https://bucket.s3.us-east-1.amazonaws.com/key");
+        let out = awsig(&all, &[]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{err}");
+    }
+}

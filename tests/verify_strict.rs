@@ -118,9 +118,16 @@ fn streaming_markers_are_refused_unless_the_caller_checks_chunks() {
         PayloadHash::StreamingSignedTrailer,
         PayloadHash::StreamingUnsignedTrailer,
     ] {
+        // The headers an aws-chunked upload declares itself with (the
+        // `chunked` feature checks them too).
         let mut req = http::Request::put("https://bucket.s3.amazonaws.com/k")
+            .header("x-amz-decoded-content-length", "8")
             .body(b"anything".to_vec())
             .unwrap();
+        if marker != PayloadHash::StreamingSigned {
+            req.headers_mut()
+                .insert("x-amz-trailer", "x-amz-checksum-crc32".parse().unwrap());
+        }
         s3().sign(&mut req, &marker, now()).unwrap();
         let err = check(&req, &Policy::new()).unwrap_err();
         assert_eq!((err.code(), err.status().as_u16()), ("AccessDenied", 403));

@@ -27,6 +27,7 @@
 )]
 
 mod args;
+mod chunked;
 mod credentials;
 mod curl;
 #[cfg(feature = "event-stream")]

@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use awsig::AmzDate;
+use awsig::{AmzDate, Signature};
 
 use super::args::{CredentialArgs, OutputArgs, RegionArgs, ServiceArg, TimeArg};
 use super::request::{Prepared, RequestArgs, prepare};
@@ -26,6 +26,8 @@ pub struct Args {
     pub time: TimeArg,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub chunked: super::chunked::ChunkedArgs,
     /// Refused with a pointer to `presign`: a header-signed request has no expiry.
     #[arg(long, hide = true, value_name = "SECONDS")]
     pub expires: Option<String>,
@@ -48,14 +50,30 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
         false,
         ctx,
     )?;
-    let text = render(args, &prepared, now)?;
+    #[cfg(not(feature = "chunked"))]
+    if args.chunked.chunked.is_some() {
+        return Err(super::chunked::unavailable());
+    }
+    #[cfg(feature = "chunked")]
+    if let Some(upload) = super::chunked::upload(&args.chunked, prepared.body.len())? {
+        let prepared = super::chunked::declare(prepared, &upload);
+        let (text, seed) = render(args, &prepared, now)?;
+        super::chunked::write_body(&args.chunked, &prepared, &upload, seed, now)?;
+        ctx.out
+            .write_all(&text)
+            .map_err(|e| Failure::failed(format!("cannot write the output: {e}")))?;
+        return Ok(0);
+    }
+    let (text, _) = render(args, &prepared, now)?;
     ctx.out
         .write_all(&text)
         .map_err(|e| Failure::failed(format!("cannot write the output: {e}")))?;
     Ok(0)
 }
 
-fn render(args: &Args, p: &Prepared, now: SystemTime) -> Result<Vec<u8>, Failure> {
+/// The output, and the request's signature (the seed of an aws-chunked
+/// body; `--print` shows a stage and signs nothing).
+fn render(args: &Args, p: &Prepared, now: SystemTime) -> Result<(Vec<u8>, Signature), Failure> {
     let mut pairs = Vec::new();
     let request = p.request(&args.request, &mut pairs)?;
     let signer = &p.signer;
@@ -65,7 +83,9 @@ fn render(args: &Args, p: &Prepared, now: SystemTime) -> Result<Vec<u8>, Failure
         let creq = signer
             .canonical_request(&request, &p.payload, now)
             .map_err(input)?;
-        return Ok(stage.render(signer, &creq, &date).into_bytes());
+        let sts = awsig::StringToSign::new(signer.scope(&date), &creq);
+        let signature = signer.signing_key(&date).sign(&sts);
+        return Ok((stage.render(signer, &creq, &date).into_bytes(), signature));
     }
     let out = signer
         .signing_output(&request, &p.payload, now)
@@ -89,7 +109,7 @@ fn render(args: &Args, p: &Prepared, now: SystemTime) -> Result<Vec<u8>, Failure
             &headers,
             &super::curl::Body::of(&args.request),
         );
-        return Ok(command.into_bytes());
+        return Ok((command.into_bytes(), *out.signature()));
     }
     let mut text = format!("{} {} HTTP/1.1\n", args.request.method, target(&request));
     for (n, v) in &headers {
@@ -97,12 +117,15 @@ fn render(args: &Args, p: &Prepared, now: SystemTime) -> Result<Vec<u8>, Failure
     }
     text.push('\n');
     let mut bytes = text.into_bytes();
-    bytes.extend_from_slice(&p.body);
-    Ok(bytes)
+    // An aws-chunked body goes to --body-out, encoded.
+    if args.chunked.chunked.is_none() {
+        bytes.extend_from_slice(&p.body);
+    }
+    Ok((bytes, *out.signature()))
 }
 
 /// `x-amz-date` → `X-Amz-Date`.
-fn title_case(name: &str) -> String {
+pub fn title_case(name: &str) -> String {
     name.split('-')
         .map(|w| {
             let mut c = w.chars();

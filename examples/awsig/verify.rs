@@ -98,6 +98,11 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
     let pairs = text.header_pairs();
     let request = text.signable(&pairs).map_err(bad_text)?;
     let mut policy = Policy::new();
+    // The chunks of an aws-chunked body are checked below.
+    #[cfg(feature = "chunked")]
+    {
+        policy = policy.with_streaming_payload(awsig::Acceptance::Accept);
+    }
     if let Some(s) = &args.service {
         policy = policy.with_services([s.clone()]);
     }
@@ -113,10 +118,18 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
         now,
         &policy,
     ) {
-        Ok(_) => {
-            out.push_str("OK\n");
-            0
-        }
+        Ok(verified) => match super::chunked::check_body(&verified, text.body()) {
+            Ok(note) => {
+                out.push_str("OK");
+                out.push_str(&note);
+                out.push('\n');
+                0
+            }
+            Err(rejection) => {
+                out += &format!("{}: {rejection}\n", rejection.code());
+                1
+            }
+        },
         Err(rejection) => {
             out += &format!("{}: {rejection}\n", rejection.code());
             if let Some(m) = rejection.mismatch() {

@@ -36,6 +36,7 @@
 )]
 
 mod agent;
+mod chunked;
 mod credentials;
 mod remote_write;
 mod reqwest_s3;
@@ -44,7 +45,7 @@ mod tower_sqs;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use awsig::{AmzDate, Credentials, EMPTY_SHA256, PathNormalization, PayloadHash, Settings, Signer};
+use awsig::{AmzDate, Credentials, PathNormalization, PayloadHash, Settings, Signer};
 use http::{HeaderValue, Method, Request, Uri};
 use sha2::{Digest, Sha256};
 
@@ -110,7 +111,7 @@ impl Client {
         }
     }
 
-    fn send(&self, request: Request<Vec<u8>>) -> Result<Reply, String> {
+    fn send(&self, request: Request<impl ureq::AsSendBody>) -> Result<Reply, String> {
         let mut response = self
             .http
             .run(request)
@@ -748,22 +749,8 @@ fn run_s3(report: &mut Report, s3: &S3) {
         },
     );
 
-    // aws-chunked upload with signed chunks.
-    let chunked_body: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
-    case(report, "PutObject with aws-chunked signed chunks", {
-        chunked_put(s3, "chunked.bin", &chunked_body, false)
-            .and_then(|r| expect_success(&r))
-            .and_then(|()| s3.get("chunked.bin"))
-            .and_then(|r| expect_body(&r, &chunked_body))
-    });
-    case(
-        report,
-        "aws-chunked upload with a chunk byte changed after signing is rejected",
-        {
-            chunked_put(s3, "chunked-tampered.bin", &chunked_body, true)
-                .and_then(|r| expect_upload_refused(s3, &r, "chunked-tampered.bin"))
-        },
-    );
+    // aws-chunked uploads: signed chunks, trailers, tampered twins.
+    chunked::run_s3(report, s3);
 
     // Presigned URLs, used with no other authentication.
     case(report, "presigned GET", {
@@ -887,59 +874,6 @@ fn expect_upload_refused(s3: &S3, reply: &Reply, key: &str) -> Result<(), String
     expect_error(reply, 500, "InternalError")?;
     let after = s3.get(key)?;
     expect_error(&after, 404, "NoSuchKey").map_err(|e| format!("the object was stored: {e}"))
-}
-
-/// A PutObject whose body is sent `aws-chunked` with each chunk signed
-/// (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`); the seed signature is the
-/// request's header signature. With `tamper`, a byte of the first chunk is
-/// changed after its signature is computed.
-fn chunked_put(s3: &S3, key: &str, data: &[u8], tamper: bool) -> Result<Reply, String> {
-    const CHUNK: usize = 64 * 1024;
-    let at = now();
-    let date = AmzDate::from_system_time(at).unwrap();
-    let mut req = request(Method::PUT, &s3.url(key, ""), Vec::new());
-    set_header(&mut req, "content-encoding", "aws-chunked");
-    set_header(
-        &mut req,
-        "x-amz-decoded-content-length",
-        &data.len().to_string(),
-    );
-    let seed = s3
-        .signer
-        .sign(&mut req, &PayloadHash::StreamingSigned, at)
-        .map_err(|e| e.to_string())?;
-
-    let key_for_day = s3.signer.signing_key(&date);
-    let scope = s3.signer.scope(&date).to_string();
-    let mut previous = seed.as_str().to_owned();
-    let mut encoded = Vec::with_capacity(data.len() + 512);
-    let mut chunks: Vec<&[u8]> = data.chunks(CHUNK).collect();
-    chunks.push(&[]);
-    for (i, chunk) in chunks.iter().enumerate() {
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{scope}\n{previous}\n{EMPTY_SHA256}\n{}",
-            date.as_str(),
-            hex_sha256(chunk)
-        );
-        let signature = key_for_day.sign_bytes(string_to_sign.as_bytes());
-        previous = signature.as_str().to_owned();
-        encoded.extend_from_slice(
-            format!(
-                "{:x};chunk-signature={}\r\n",
-                chunk.len(),
-                signature.as_str()
-            )
-            .as_bytes(),
-        );
-        let start = encoded.len();
-        encoded.extend_from_slice(chunk);
-        if tamper && i == 0 {
-            encoded[start] ^= 0x01;
-        }
-        encoded.extend_from_slice(b"\r\n");
-    }
-    *req.body_mut() = encoded;
-    s3.client.send(req)
 }
 
 // ---------------------------------------------------------------------------
@@ -1485,6 +1419,7 @@ fn run_moto_s3(report: &mut Report, moto: &Moto, user: &Credentials) {
             .and_then(|r| moto.client.send(r))
             .and_then(|r| expect_error(&r, 403, "SignatureDoesNotMatch"))
     });
+    chunked::run_moto(report, moto, &signer, &wrong, &bucket);
 }
 
 // ---------------------------------------------------------------------------

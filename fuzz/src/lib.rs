@@ -348,3 +348,175 @@ fn percent_decode(input: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// `aws-chunked` bodies: how a decoder input is laid out, and the checks.
+pub mod chunked {
+    use awsig::chunked::{
+        ChecksumAlgorithm, ChunkSigner, ChunkSigning, ChunkedBody, ChunkedDecoder, ChunkedEncoder,
+        ChunkedRejection, ChunkedUpload,
+    };
+    use awsig::{AmzDate, Credentials, Signature, Signer};
+
+    /// Control bytes before the body: the signing mode, the declared
+    /// decoded length (u32, little-endian), two piece sizes, the chunk
+    /// limit (decoder) or chunk size (encoder).
+    pub const CONTROL_LEN: usize = 8;
+
+    /// The seed signature every fuzzed body chains from.
+    pub const SEED: &str = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
+
+    /// The signing time of every fuzzed body: 2013-05-24T00:00:00Z.
+    pub const DATE: &str = "20130524T000000Z";
+
+    /// The signing mode a control byte picks.
+    pub fn signing(byte: u8) -> ChunkSigning {
+        let algorithm = ChecksumAlgorithm::ALL[usize::from(byte % 5)];
+        match byte % 11 {
+            0 => ChunkSigning::Signed,
+            1..=5 => ChunkSigning::SignedWithTrailer(algorithm),
+            _ => ChunkSigning::UnsignedWithTrailer(algorithm),
+        }
+    }
+
+    /// The chunk signer of every fuzzed body (the AWS documentation's
+    /// example credentials, us-east-1, s3).
+    pub fn chunk_signer() -> ChunkSigner {
+        let creds =
+            Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+                .unwrap();
+        let signer = Signer::new(creds, "us-east-1", "s3").unwrap();
+        signer.chunk_signer(&AmzDate::parse(DATE).unwrap())
+    }
+
+    /// An input split into its control bytes and the rest.
+    pub struct Input<'a> {
+        pub signing: ChunkSigning,
+        pub declared: u64,
+        pub pieces: [usize; 2],
+        pub size_byte: u8,
+        pub rest: &'a [u8],
+    }
+
+    pub fn split(data: &[u8]) -> Input<'_> {
+        let mut ctl = [0u8; CONTROL_LEN];
+        let n = data.len().min(CONTROL_LEN);
+        ctl[..n].copy_from_slice(&data[..n]);
+        Input {
+            signing: signing(ctl[0]),
+            declared: u64::from(u32::from_le_bytes([ctl[1], ctl[2], ctl[3], ctl[4]])),
+            pieces: [1 + usize::from(ctl[5]), 1 + 64 * usize::from(ctl[6])],
+            size_byte: ctl[7],
+            rest: &data[n..],
+        }
+    }
+
+    /// Feeds `body` to `decoder` in pieces cycling through `pieces`,
+    /// checking as it goes that the data held never exceeds `limit` and
+    /// that a refusal stays a refusal. Returns the data, or the refusal.
+    pub fn decode(
+        mut decoder: ChunkedDecoder,
+        body: &[u8],
+        pieces: [usize; 2],
+        limit: usize,
+    ) -> Result<Vec<u8>, ChunkedRejection> {
+        let mut out = Vec::new();
+        let mut rest = body;
+        let mut sizes = pieces.iter().cycle();
+        let result = (|| {
+            while !rest.is_empty() {
+                let size = (*sizes.next().unwrap()).clamp(1, rest.len());
+                let mut piece = &rest[..size];
+                rest = &rest[size..];
+                loop {
+                    let n = decoder.push(piece)?;
+                    assert!(n <= piece.len());
+                    piece = &piece[n..];
+                    let ready = decoder.decoded();
+                    assert!(ready.len() <= limit, "{} bytes held", ready.len());
+                    out.extend_from_slice(ready);
+                    let taken = ready.len();
+                    decoder.consume(taken);
+                    if piece.is_empty() && taken == 0 {
+                        break;
+                    }
+                }
+            }
+            decoder.finish()
+        })();
+        match result {
+            Ok(()) => {
+                assert!(decoder.is_done());
+                Ok(out)
+            }
+            Err(e) => {
+                // Refused once, refused for good, with the same reason.
+                assert_eq!(decoder.push(b"\r\n").unwrap_err(), e);
+                assert_eq!(decoder.finish().unwrap_err(), e);
+                let _ = (e.code(), e.status(), e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    /// Arbitrary framed input, in arbitrary pieces: no panic, memory held
+    /// within the chunk limit, and what is accepted holds exactly the
+    /// declared number of bytes.
+    pub fn decoder(data: &[u8]) {
+        let input = split(data);
+        let Ok(body) = ChunkedBody::new(input.declared, input.signing) else {
+            return;
+        };
+        let limit = 8192 << (input.size_byte % 4);
+        let decoder = ChunkedDecoder::new(&body, chunk_signer(), Signature::parse(SEED).unwrap())
+            .with_max_chunk_size(limit);
+        if let Ok(out) = decode(decoder, input.rest, input.pieces, limit) {
+            assert_eq!(out.len() as u64, input.declared);
+        }
+    }
+
+    /// The rest of the input as data, encoded in chunks of 8 KiB and up,
+    /// then decoded in arbitrary pieces: the data comes back and the length
+    /// is the one computed up front. Then one byte of the body, chosen by
+    /// the declared-length bytes, is changed: the body is refused.
+    pub fn round_trip(data: &[u8]) {
+        let input = split(data);
+        let chunk_size = 8192 + 37 * usize::from(input.size_byte);
+        let upload = ChunkedUpload::new(input.rest.len() as u64, input.signing)
+            .unwrap()
+            .with_chunk_size(chunk_size)
+            .unwrap();
+        let seed = Signature::parse(SEED).unwrap();
+        let mut encoder = ChunkedEncoder::new(&upload, chunk_signer(), seed);
+        let mut body = Vec::new();
+        let mut rest = input.rest;
+        let mut sizes = input.pieces.iter().cycle();
+        while !rest.is_empty() {
+            let size = (*sizes.next().unwrap()).clamp(1, rest.len());
+            let mut piece = &rest[..size];
+            rest = &rest[size..];
+            while !piece.is_empty() {
+                let n = encoder.push(piece).unwrap();
+                piece = &piece[n..];
+                body.extend_from_slice(encoder.output());
+                let sent = encoder.output().len();
+                encoder.consume(sent);
+            }
+        }
+        encoder.finish().unwrap();
+        body.extend_from_slice(encoder.output());
+        assert_eq!(body.len() as u64, upload.encoded_length());
+
+        let decoder = || ChunkedDecoder::new(upload.body(), chunk_signer(), seed);
+        let limit = awsig::chunked::DEFAULT_MAX_CHUNK_SIZE;
+        let out = decode(decoder(), &body, input.pieces, limit).unwrap();
+        assert!(out == input.rest);
+
+        let at = (input.declared as usize) % body.len();
+        let flip = (input.declared >> 24) as u8 | 1;
+        body[at] ^= flip;
+        assert!(
+            decode(decoder(), &body, input.pieces, limit).is_err(),
+            "byte {at} ^ {flip:#x} accepted"
+        );
+    }
+}

@@ -263,6 +263,11 @@ pub enum Rejection {
         /// What is wrong.
         error: crate::Error,
     },
+    /// The `aws-chunked` body of a streaming upload, or the headers that
+    /// declare it, failed verification.
+    #[cfg(feature = "chunked")]
+    #[error(transparent)]
+    Chunked(#[from] crate::chunked::ChunkedRejection),
     /// The signature does not match the one computed from the request and
     /// the secret key.
     #[error(
@@ -311,11 +316,17 @@ impl Rejection {
             Self::MissingSignedHeader { .. } | Self::SignatureDoesNotMatch { .. } => {
                 "SignatureDoesNotMatch"
             }
+            #[cfg(feature = "chunked")]
+            Self::Chunked(r) => r.code(),
         }
     }
 
     /// The HTTP status a service answers with.
     pub fn status(&self) -> http::StatusCode {
+        #[cfg(feature = "chunked")]
+        if let Self::Chunked(r) = self {
+            return r.status();
+        }
         match self.code() {
             "AccessDenied"
             | "RequestTimeTooSkewed"

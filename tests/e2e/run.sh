@@ -45,7 +45,7 @@ if ! python3 -c 'import moto.server' >/dev/null 2>&1; then
 fi
 
 # Build before any server starts, so no server waits on the compiler.
-timeout 1800 cargo build --quiet --example e2e --features tower,reqwest-middleware
+timeout 1800 cargo build --quiet --example e2e --features chunked,tower,reqwest-middleware
 timeout 1800 cargo build --quiet --example remote_write --features tower,reqwest-middleware
 
 # --- Start the servers -------------------------------------------------------
@@ -156,7 +156,7 @@ AWSIG_E2E_S3_SECRET_KEY="$secret_key" \
 AWSIG_E2E_MOTO_ENDPOINT="http://127.0.0.1:$moto_port" \
 AWSIG_E2E_RECEIVER_ENDPOINT="http://127.0.0.1:$receiver_port" \
     timeout --kill-after=10 "$CHECKS_SECONDS" cargo run --quiet --example e2e \
-        --features tower,reqwest-middleware &
+        --features chunked,tower,reqwest-middleware &
 checks_pid=$!
 status=0
 wait "$checks_pid" || status=$?

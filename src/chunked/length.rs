@@ -1,0 +1,80 @@
+//! The exact length of an encoded body, known before its first byte.
+//!
+//! A signed chunk is `hex(size);chunk-signature=<64 hex>\r\n<data>\r\n`, an
+//! unsigned one `hex(size)\r\n<data>\r\n`; the final chunk has size 0 and no
+//! data. Then, with a trailer, `name:value\r\n` and (signed)
+//! `x-amz-trailer-signature:<64 hex>\r\n`; and last an empty line.
+
+use super::body::ChunkedBody;
+
+/// `;chunk-signature=` and 64 hex digits.
+const SIGNATURE_EXTENSION: u64 = 17 + 64;
+/// `x-amz-trailer-signature:`, 64 hex digits and CRLF.
+const TRAILER_SIGNATURE_LINE: u64 = 24 + 64 + 2;
+
+/// The number of hex digits of `n` (1 for 0).
+pub(crate) fn hex_digits(n: u64) -> u64 {
+    u64::from((64 - n.leading_zeros()).div_ceil(4).max(1))
+}
+
+/// The length of one chunk's framing around `size` bytes of data (the data
+/// excluded; the final chunk, of size 0, has no CRLF after its empty data).
+fn chunk_overhead(size: u64, signed: bool) -> u64 {
+    let extension = if signed { SIGNATURE_EXTENSION } else { 0 };
+    let data_end = if size == 0 { 0 } else { 2 };
+    hex_digits(size) + extension + 2 + data_end
+}
+
+/// The exact length in bytes of `body` encoded in chunks of `chunk_size`
+/// bytes of data (the last one shorter), the final empty chunk and the
+/// trailer: the `content-length` of the request.
+///
+/// ```
+/// use awsig::chunked::{ChunkSigning, ChunkedBody, ChecksumAlgorithm, encoded_length};
+/// let body = ChunkedBody::new(10, ChunkSigning::UnsignedWithTrailer(ChecksumAlgorithm::Crc32))?;
+/// // "a\r\n" + 10 bytes + "\r\n" + "0\r\n" + "x-amz-checksum-crc32:AAAAAA==\r\n" + "\r\n"
+/// assert_eq!(encoded_length(&body, 65_536), 3 + 10 + 2 + 3 + 31 + 2);
+/// # Ok::<(), awsig::Error>(())
+/// ```
+pub fn encoded_length(body: &ChunkedBody, chunk_size: usize) -> u64 {
+    let signed = body.signing().signs_chunks();
+    let size = (chunk_size as u64).max(1);
+    let total = body.decoded_length();
+    let full = total / size;
+    let rest = total % size;
+    let mut length = total;
+    length += full * chunk_overhead(size, signed);
+    if rest > 0 {
+        length += chunk_overhead(rest, signed);
+    }
+    length += chunk_overhead(0, signed);
+    if let Some(algorithm) = body.signing().trailer() {
+        length += algorithm.header_name().len() as u64 + 1 + algorithm.base64_len() as u64 + 2;
+        if signed {
+            length += TRAILER_SIGNATURE_LINE;
+        }
+    }
+    length + 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_digit_counts() {
+        for (n, d) in [
+            (0, 1),
+            (1, 1),
+            (15, 1),
+            (16, 2),
+            (255, 2),
+            (256, 3),
+            (65_536, 5),
+        ] {
+            assert_eq!(hex_digits(n), d, "{n}");
+            assert_eq!(format!("{n:x}").len() as u64, d, "{n}");
+        }
+        assert_eq!(hex_digits(u64::MAX), 16);
+    }
+}
