@@ -181,6 +181,13 @@ def main():
            b'<Expiration>2026-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult>'
            b'</AssumeRoleWithWebIdentityResponse>',
         5: b'<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>',
+        6: b'{"roleCredentials": {"accessKeyId": "ASIA", "secretAccessKey": "s", "sessionToken": "t", '
+           b'"expiration": 1767225600000}}',
+        7: b'{"accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "s", "sessionToken": "t", '
+           b'"accountId": "012345678901", "expiresAt": ' + expiry + b'}, "clientId": "c", '
+           b'"refreshToken": "r", "dpopKey": "k"}',
+        8: b'{"accessToken": "t", "expiresAt": ' + expiry + b', "refreshToken": "r", "clientId": "c", '
+           b'"clientSecret": "s", "registrationExpiresAt": ' + expiry + b'}',
     }
     for selector, body in docs.items():
         write("credential_documents", f"doc-{selector}", bytes([selector]) + body)

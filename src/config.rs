@@ -232,15 +232,16 @@ impl SigV4Config {
             },
         };
         // The files: the profile must exist, and they may hold the region.
-        let chain = DefaultChain::new(env.as_ref(), profile.as_deref()).map_err(|e| match e {
-            ProviderError::ProfileNotFound { profile } => ConfigError::new(
-                "profile",
-                format!(
-                    "the profile {profile:?} is in neither the config nor the credentials file"
+        let chain =
+            DefaultChain::new(Arc::clone(&env), profile.as_deref()).map_err(|e| match e {
+                ProviderError::ProfileNotFound { profile } => ConfigError::new(
+                    "profile",
+                    format!(
+                        "the profile {profile:?} is in neither the config nor the credentials file"
+                    ),
                 ),
-            ),
-            other => ConfigError::new("profile", other.to_string()),
-        })?;
+                other => ConfigError::new("profile", other.to_string()),
+            })?;
         let region = match given(&self.region) {
             Some(r) => r.to_owned(),
             None => chain.region().map(str::to_owned).ok_or_else(|| {
@@ -376,7 +377,14 @@ async fn fetch<T: AsyncTransport + 'static>(
         let base = match &task.base {
             Base::Static(c) => c.clone(),
             Base::Chain { profile } => {
-                let mut chain = DefaultChain::new(task.env.as_ref(), profile.as_deref())?;
+                // The signer's region is settled: no need to ask the
+                // instance metadata service for one on each refresh.
+                let mut builder =
+                    DefaultChain::builder(Arc::clone(&task.env)).region_from_imds(false);
+                if let Some(p) = profile {
+                    builder = builder.profile(p);
+                }
+                let mut chain = builder.build()?;
                 driver::resolve(&mut chain, &transport)?.credentials
             }
         };

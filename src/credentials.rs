@@ -32,6 +32,7 @@ pub struct Credentials {
     secret_access_key: Zeroizing<String>,
     session_token: Option<SessionToken>,
     expiry: Option<SystemTime>,
+    account_id: Option<String>,
     fingerprint: u64,
 }
 
@@ -103,6 +104,7 @@ impl Credentials {
             secret_access_key: Zeroizing::new(secret_access_key.to_owned()),
             session_token,
             expiry,
+            account_id: None,
             fingerprint,
         })
     }
@@ -133,6 +135,24 @@ impl Credentials {
         self
     }
 
+    /// The AWS account the credentials belong to, when their source says
+    /// (`AWS_ACCOUNT_ID`, a profile's `aws_account_id`, an assumed role's
+    /// ARN, an SSO profile, a container or process document). Not a secret,
+    /// and not used in signing: SDKs use it to pick account-based endpoints.
+    pub fn account_id(&self) -> Option<&str> {
+        self.account_id.as_deref()
+    }
+
+    /// Returns the same credentials with another account id (`None` or an
+    /// empty id clears it).
+    pub fn with_account_id(mut self, account_id: Option<&str>) -> Self {
+        self.account_id = account_id
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned);
+        self
+    }
+
     /// The token as a sensitive header value, shared rather than copied.
     pub(crate) fn session_token_header(&self) -> Option<HeaderValue> {
         self.session_token.as_ref().map(|t| t.header.clone())
@@ -154,6 +174,7 @@ impl PartialEq for Credentials {
             )
             && self.session_token() == other.session_token()
             && self.expiry == other.expiry
+            && self.account_id == other.account_id
     }
 }
 
@@ -171,7 +192,9 @@ impl fmt::Debug for Credentials {
             Some(_) => d.field("session_token", &Some(Redacted)),
             None => d.field("session_token", &None::<Redacted>),
         };
-        d.field("expiry", &self.expiry).finish()
+        d.field("expiry", &self.expiry)
+            .field("account_id", &self.account_id)
+            .finish()
     }
 }
 

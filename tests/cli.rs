@@ -784,6 +784,153 @@ fn curl_output_reads_back_through_a_shell() {
     );
 }
 
+/// Answers one HTTP request on a loopback port with `body`, and hands back
+/// the request's head.
+fn one_shot_server(body: String) -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        head
+    });
+    (url, handle)
+}
+
+#[test]
+fn credentials_reports_an_sso_profile_and_where_the_region_came_from() {
+    use awsig::provider::sso::SsoConfig;
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-central-1\n\
+         [sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://corp.awsapps.com/start\n",
+    )
+    .unwrap();
+    let name = SsoConfig {
+        session_name: Some("corp".into()),
+        start_url: String::new(),
+        region: String::new(),
+        account_id: None,
+        role_name: None,
+    }
+    .cache_file_name();
+    let cache = home.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join(name),
+        r#"{"accessToken":"sso-token","expiresAt":"2099-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let (url, server) = one_shot_server(
+        r#"{"roleCredentials":{"accessKeyId":"ASIASSOEXAMPLE","secretAccessKey":"ssosecretEXAMPLEKEY","sessionToken":"ssotokenEXAMPLE","expiration":4070908800000}}"#
+            .to_owned(),
+    );
+    let env = [
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ("HOME", home.path().to_str().unwrap()),
+        ("AWS_ENDPOINT_URL_SSO", url.as_str()),
+    ];
+    let out = awsig(&["credentials", "--profile", "dev"], &env);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let head = server.join().unwrap();
+    assert!(
+        head.starts_with(
+            "GET /federation/credentials?account_id=111122223333&role_name=ReadOnly HTTP/1.1"
+        ),
+        "{head}"
+    );
+    assert!(
+        head.to_lowercase()
+            .contains("x-amz-sso_bearer_token: sso-token"),
+        "{head}"
+    );
+    for line in [
+        "source: sso\n",
+        "profile: dev\n",
+        "sso_session: corp\n",
+        "sso_account_id: 111122223333\n",
+        "sso_role_name: ReadOnly\n",
+        "access_key_id: ASIASSOEXAMPLE\n",
+        "account_id: 111122223333\n",
+        "region: eu-central-1\n",
+        "region_source: profile dev\n",
+        "expiry: 2099-01-01T00:00:00Z\n",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+    assert!(
+        !text.contains("EXAMPLEKEY") && !text.contains("sso-token"),
+        "{text}"
+    );
+}
+
+#[test]
+fn credentials_reports_an_aws_login_session() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    let session = "arn:aws:sts::012345678910:assumed-role/Admin/admin";
+    std::fs::write(
+        &config,
+        format!("[profile signin]\nlogin_session = {session}\n"),
+    )
+    .unwrap();
+    let cache = home.path().join(".aws/login/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join(awsig::provider::login::cache_file_name(session)),
+        r#"{"accessToken":{"accessKeyId":"ASIALOGINEXAMPLE","secretAccessKey":"loginsecretEXAMPLEKEY","sessionToken":"t","accountId":"012345678901","expiresAt":"2099-01-01T00:00:00Z"},"clientId":"arn:aws:signin:::devtools/same-device","refreshToken":"r","dpopKey":"k"}"#,
+    )
+    .unwrap();
+    let env = [
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ("HOME", home.path().to_str().unwrap()),
+        ("AWS_REGION", "us-west-2"),
+    ];
+    let out = awsig(&["credentials", "--profile", "signin"], &env);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "source: login\n",
+        "profile: signin\n",
+        &format!("login_session: {session}\n"),
+        "access_key_id: ASIALOGINEXAMPLE\n",
+        "account_id: 012345678901\n",
+        "region: us-west-2\n",
+        "region_source: environment (AWS_REGION)\n",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+    assert!(!text.contains("EXAMPLEKEY"), "{text}");
+}
+
 /// `awsig event` signs the end of aws-c-auth's event stream
 /// (`tests/test_event_signing.c`: the fourth, empty event, chained from
 /// the third event's signature) and writes an envelope that verifies.

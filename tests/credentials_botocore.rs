@@ -1,6 +1,7 @@
 //! The default chain picks the same credentials and region as botocore (the
 //! AWS CLI's library) for the configurations recorded by
-//! `testdata/credentials/generate.py` in `botocore_chain.json`.
+//! `testdata/credentials/generate.py` in `botocore_chain.json`, with the
+//! shared files read by the AWS CLI's rules.
 #![cfg(feature = "credentials")]
 #![allow(
     clippy::unwrap_used,
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use awsig::provider::chain::{ChainStep, DefaultChain};
+use awsig::provider::profile::{ProfileRules, ProfileSet};
 use awsig::provider::{ProviderError, VarsEnvironment};
 use serde_json::Value;
 
@@ -100,7 +102,9 @@ fn default_chain_matches_botocore() {
         let profile = config["profile"].as_str();
         let expected = &config["botocore"];
 
-        let chain = DefaultChain::new(&env, profile);
+        // botocore reads the files by the AWS CLI's rules.
+        let chain = ProfileSet::load_with(&env, ProfileRules::AwsCli)
+            .and_then(|profiles| DefaultChain::with_profiles(env, profiles, profile));
         // Region.
         match (&chain, expected.get("region"), expected.get("region_error")) {
             (Ok(c), Some(region), None) => {

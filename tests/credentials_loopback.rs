@@ -34,7 +34,7 @@ fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Stri
 
 /// Runs the default chain to the end, sending its requests.
 fn resolve(env: &VarsEnvironment, profile: Option<&str>) -> Result<Resolved, ProviderError> {
-    let mut chain = DefaultChain::new(env, profile)?;
+    let mut chain = DefaultChain::new(env.clone(), profile)?;
     for _ in 0..16 {
         match chain.poll(SystemTime::now())? {
             ChainStep::Done(r) => return Ok(r),

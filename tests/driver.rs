@@ -93,7 +93,7 @@ fn imds_deadline() -> Duration {
 #[test]
 fn blocking_chain_gives_up_on_a_silent_imds_within_the_budget_and_says_timeout() {
     let env = chain_env(&silent_endpoint());
-    let mut chain = DefaultChain::new(&env, None).unwrap();
+    let mut chain = DefaultChain::new(env.clone(), None).unwrap();
     let started = Instant::now();
     let err = driver::resolve(&mut chain, &UreqTransport::new()).unwrap_err();
     let elapsed = started.elapsed();
@@ -123,7 +123,7 @@ fn blocking_chain_gives_up_on_a_silent_imds_within_the_budget_and_says_timeout()
 #[test]
 fn blocking_chain_on_a_refused_imds_moves_on_at_once_and_says_refused() {
     let env = chain_env(&refusing_endpoint());
-    let mut chain = DefaultChain::new(&env, None).unwrap();
+    let mut chain = DefaultChain::new(env.clone(), None).unwrap();
     let started = Instant::now();
     let err = driver::resolve(&mut chain, &UreqTransport::new()).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -136,7 +136,7 @@ fn blocking_chain_on_a_refused_imds_moves_on_at_once_and_says_refused() {
 #[test]
 fn blocking_chain_reads_credentials_from_an_answering_imds() {
     let env = chain_env(&answering_imds());
-    let mut chain = DefaultChain::new(&env, None).unwrap();
+    let mut chain = DefaultChain::new(env.clone(), None).unwrap();
     let resolved = driver::resolve(&mut chain, &UreqTransport::new()).unwrap();
     assert_eq!(resolved.source.name(), "instance-metadata");
     assert_eq!(resolved.credentials.access_key_id(), "ASIALOCAL");
@@ -199,7 +199,7 @@ fn the_blocking_agent_starts_and_its_first_request_says_timeout() {
     use awsig::provider::{ProviderSigner, RefreshingProvider};
     let env = chain_env(&silent_endpoint());
     let provider = RefreshingProvider::new(Duration::from_secs(300), |_now| {
-        let mut chain = DefaultChain::new(&env, None)?;
+        let mut chain = DefaultChain::new(env.clone(), None)?;
         Ok(driver::resolve(&mut chain, &UreqTransport::new())?.credentials)
     });
     let started = Instant::now();

@@ -69,6 +69,10 @@ fn secrets() -> Vec<String> {
         TOKEN.to_owned(),
         percent_encoded(TOKEN),
         hex::encode(key.expose_secret_bytes()),
+        // As `Debug` prints a `Vec<u8>` body: decimal bytes.
+        format!("{:?}", SECRET.as_bytes()),
+        format!("{:?}", TOKEN.as_bytes()),
+        format!("{:?}", percent_encoded(TOKEN).as_bytes()),
     ]
 }
 
@@ -289,4 +293,385 @@ fn secret_holders_zeroize_on_drop() {
     zeroize_on_drop::<Credentials>();
     zeroize_on_drop::<SigningKey>();
     zeroize_on_drop::<Signer>();
+}
+
+/// Every provider type that holds or handles a secret: profiles, the
+/// environment, each flow before and after its answer, the chain with a
+/// request pending, the requests it asks to send, and the caches.
+#[cfg(feature = "credentials")]
+mod providers {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+    use std::time::{Duration, SystemTime};
+
+    use awsig::provider::chain::{ChainStep, DefaultChain};
+    use awsig::provider::container::{ContainerConfig, ContainerFlow};
+    use awsig::provider::imds::{IPV4_ENDPOINT, ImdsConfig, ImdsFlow};
+    use awsig::provider::profile::ProfileSet;
+    use awsig::provider::sts::{
+        AssumeRoleConfig, AssumeRoleFlow, StsEndpoint, WebIdentityConfig, WebIdentityFlow,
+    };
+    use awsig::provider::{
+        CredentialsCache, Environment, ProviderError, ProviderSigner, RedactedRequest,
+        RedactedResponse, RefreshingProvider, VarsEnvironment,
+    };
+    use awsig::{Credentials, PayloadHash};
+
+    use super::{AKID, SECRET, TOKEN, assert_hides, now, temporary};
+
+    fn shown<T: std::fmt::Debug>(value: &T) -> String {
+        format!("{value:?} {value:#?}")
+    }
+
+    /// Files and variables from maps.
+    #[derive(Clone, Default)]
+    struct MapEnv {
+        vars: BTreeMap<String, String>,
+        files: BTreeMap<PathBuf, Vec<u8>>,
+    }
+
+    impl Environment for MapEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.vars.get(name).cloned()
+        }
+        fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            self.files
+                .get(path)
+                .cloned()
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not found"))
+        }
+        fn run_process(&self, _argv: &[String]) -> Result<Vec<u8>, ProviderError> {
+            Err(ProviderError::Process {
+                message: "no process".to_owned(),
+            })
+        }
+    }
+
+    fn map_env(vars: &[(&str, &str)], files: &[(&str, String)]) -> MapEnv {
+        MapEnv {
+            vars: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            files: files
+                .iter()
+                .map(|(k, v)| (PathBuf::from(k), v.clone().into_bytes()))
+                .collect(),
+        }
+    }
+
+    fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
+        http::Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    fn sts_answer(action: &str) -> http::Response<Vec<u8>> {
+        response(
+            200,
+            &format!(
+                "<{action}Response><{action}Result><Credentials><AccessKeyId>ASIANEXT</AccessKeyId><SecretAccessKey>{SECRET}</SecretAccessKey><SessionToken>{TOKEN}</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials></{action}Result></{action}Response>"
+            ),
+        )
+    }
+
+    #[test]
+    fn profiles_and_environments() {
+        let creds = format!(
+            "[default]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n[legacy]\naws_security_token = {TOKEN}\n"
+        );
+        let set = ProfileSet::parse(None, Some(&creds)).unwrap();
+        let text = shown(&set);
+        assert!(text.contains(AKID));
+        assert_hides("ProfileSet", &text);
+        assert_hides("Profile", &shown(set.get("default").unwrap()));
+        let env = VarsEnvironment::new(BTreeMap::from([
+            ("AWS_ACCESS_KEY_ID".to_owned(), AKID.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY".to_owned(), SECRET.to_owned()),
+            ("AWS_SESSION_TOKEN".to_owned(), TOKEN.to_owned()),
+        ]));
+        let text = shown(&env);
+        assert!(text.contains("AWS_SESSION_TOKEN"), "{text}");
+        assert_hides("VarsEnvironment", &text);
+    }
+
+    #[test]
+    fn web_identity_flow_and_its_request() {
+        let config = WebIdentityConfig {
+            role_arn: "arn:aws:iam::123456789012:role/r".to_owned(),
+            session_name: "s".to_owned(),
+            token: zeroize::Zeroizing::new(TOKEN.to_owned()),
+            duration: None,
+        };
+        assert_hides("WebIdentityConfig", &shown(&config));
+        let mut flow = WebIdentityFlow::new(StsEndpoint::for_region(Some("us-east-1")), config);
+        let request = flow.poll_request(now()).unwrap();
+        // The body holds the token: the check must catch a plain Debug of it.
+        let plain = format!("{request:?}");
+        let caught = std::panic::catch_unwind(|| assert_hides("http::Request", &plain));
+        assert!(caught.is_err(), "the request body should hold the token");
+        assert_hides("RedactedRequest", &shown(&RedactedRequest(&request)));
+        assert_hides("WebIdentityFlow", &shown(&flow));
+        let answer = sts_answer("AssumeRoleWithWebIdentity");
+        assert_hides("RedactedResponse", &shown(&RedactedResponse(&answer)));
+        let progress = flow.handle_response(&answer, now()).unwrap();
+        assert_hides("Progress", &shown(&progress));
+        assert_hides("WebIdentityFlow", &shown(&flow));
+    }
+
+    #[test]
+    fn assume_role_flow_and_its_signed_request() {
+        let mut flow = AssumeRoleFlow::new(
+            StsEndpoint::for_region(Some("us-east-1")),
+            temporary(),
+            AssumeRoleConfig {
+                role_arn: "arn:aws:iam::123456789012:role/r".to_owned(),
+                session_name: "s".to_owned(),
+                external_id: None,
+                duration: None,
+            },
+        );
+        assert_hides("AssumeRoleFlow", &shown(&flow));
+        let request = flow.poll_request(now()).unwrap();
+        assert!(request.headers().contains_key("x-amz-security-token"));
+        assert_hides("RedactedRequest", &shown(&RedactedRequest(&request)));
+        let progress = flow
+            .handle_response(&sts_answer("AssumeRole"), now())
+            .unwrap();
+        assert_hides("Progress", &shown(&progress));
+    }
+
+    #[test]
+    fn container_and_imds_flows() {
+        let config = ContainerConfig::full("http://127.0.0.1/creds", Some(TOKEN)).unwrap();
+        assert_hides("ContainerConfig", &shown(&config));
+        let mut flow = ContainerFlow::new(config);
+        let request = flow.poll_request(now()).unwrap();
+        assert_hides("RedactedRequest", &shown(&RedactedRequest(&request)));
+        assert_hides("ContainerFlow", &shown(&flow));
+        let doc = format!(
+            "{{\"AccessKeyId\":\"ASIA\",\"SecretAccessKey\":\"{SECRET}\",\"Token\":\"{TOKEN}\"}}"
+        );
+        let progress = flow.handle_response(&response(200, &doc), now()).unwrap();
+        assert_hides("Progress", &shown(&progress));
+
+        let mut flow = ImdsFlow::new(ImdsConfig::new(IPV4_ENDPOINT).unwrap());
+        flow.poll_request(now()).unwrap();
+        flow.handle_response(&response(200, TOKEN), now()).unwrap();
+        assert_hides("ImdsFlow", &shown(&flow));
+        let request = flow.poll_request(now()).unwrap();
+        assert_hides("RedactedRequest", &shown(&RedactedRequest(&request)));
+    }
+
+    #[test]
+    fn the_chain_its_steps_and_its_result() {
+        let env = map_env(
+            &[
+                ("AWS_CONFIG_FILE", "/cfg"),
+                ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", "/token"),
+                ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/r"),
+            ],
+            &[("/token", TOKEN.to_owned())],
+        );
+        let mut chain = DefaultChain::new(env, None).unwrap();
+        let step = chain.poll(now()).unwrap();
+        assert!(matches!(step, ChainStep::Send(_)));
+        assert_hides("ChainStep::Send", &shown(&step));
+        assert_hides("DefaultChain", &shown(&chain));
+        chain
+            .handle_response(&sts_answer("AssumeRoleWithWebIdentity"), now())
+            .unwrap();
+        assert_hides("DefaultChain", &shown(&chain));
+        let step = chain.poll(now()).unwrap();
+        assert!(matches!(step, ChainStep::Done(_)));
+        assert_hides("ChainStep::Done", &shown(&step));
+
+        // A role assumed with a source profile's temporary credentials.
+        let files = [
+            (
+                "/creds",
+                format!(
+                    "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+                ),
+            ),
+            (
+                "/cfg",
+                "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n"
+                    .to_owned(),
+            ),
+        ];
+        let env = map_env(
+            &[
+                ("AWS_CONFIG_FILE", "/cfg"),
+                ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ],
+            &files,
+        );
+        let mut chain = DefaultChain::new(env, Some("r")).unwrap();
+        assert_hides("DefaultChain", &shown(&chain));
+        let step = chain.poll(now()).unwrap();
+        assert_hides("ChainStep::Send", &shown(&step));
+        assert_hides("DefaultChain", &shown(&chain));
+    }
+
+    #[test]
+    fn caches_and_provider_signers() {
+        let cache = CredentialsCache::with_credentials(Duration::from_secs(300), temporary());
+        assert_hides("CredentialsCache", &shown(&cache));
+        let cached = cache.get_or_refresh(now(), || Ok(temporary())).unwrap();
+        assert_hides("Cached", &shown(&cached));
+        let provider = RefreshingProvider::new(Duration::from_secs(300), |_now: SystemTime| {
+            Ok(Credentials::with_session_token(AKID, SECRET, TOKEN, None)?)
+        });
+        let signer = ProviderSigner::new(provider, "us-east-1", "s3").unwrap();
+        let mut request = super::request();
+        signer
+            .sign(&mut request, &PayloadHash::Unsigned, now())
+            .unwrap();
+        assert_hides("ProviderSigner", &shown(&signer));
+        assert_hides("RefreshingProvider", &shown(signer.provider()));
+    }
+
+    #[test]
+    fn sso_cache_flows_and_their_requests() {
+        use awsig::provider::FlowStep;
+        use awsig::provider::sso::{SsoCachedToken, SsoConfig, SsoFlow, SsoTokenFlow};
+
+        let config = SsoConfig {
+            session_name: Some("corp".to_owned()),
+            start_url: "https://corp.awsapps.com/start".to_owned(),
+            region: "us-east-1".to_owned(),
+            account_id: Some("111122223333".to_owned()),
+            role_name: Some("ReadOnly".to_owned()),
+        };
+        // The access token, refresh token and client secret are all secrets.
+        let cache = format!(
+            "{{\"accessToken\":\"{TOKEN}\",\"expiresAt\":\"2015-08-30T12:37:00Z\",\"refreshToken\":\"{SECRET}\",\"clientId\":\"cid\",\"clientSecret\":\"{SECRET}\",\"registrationExpiresAt\":\"2099-01-01T00:00:00Z\"}}"
+        );
+        let cached = SsoCachedToken::parse(cache.as_bytes()).unwrap();
+        assert_hides("SsoCachedToken", &shown(&cached));
+        let mut flow =
+            SsoTokenFlow::new(config.clone(), "https://oidc", cached.clone(), now()).unwrap();
+        assert_hides("SsoTokenFlow", &shown(&flow));
+        let step = flow.poll(now()).unwrap();
+        assert!(
+            matches!(step, FlowStep::Send(_)),
+            "the token is near expiry"
+        );
+        assert_hides("FlowStep::Send", &shown(&step));
+        let answer = format!(
+            "{{\"accessToken\":\"{TOKEN}\",\"expiresIn\":3600,\"refreshToken\":\"{SECRET}\"}}"
+        );
+        flow.handle_response(&response(200, &answer), now())
+            .unwrap();
+        assert_hides("SsoTokenFlow", &shown(&flow));
+        let step = flow.poll(now()).unwrap();
+        assert_hides("FlowStep::Done", &shown(&step));
+
+        let mut flow =
+            SsoFlow::new(config, "https://portal", "https://oidc", cached, now()).unwrap();
+        flow.poll_request(now()).unwrap();
+        flow.handle_response(&response(200, &answer), now())
+            .unwrap();
+        let request = flow.poll_request(now()).unwrap();
+        assert_hides("RedactedRequest", &shown(&RedactedRequest(&request)));
+        assert_hides("SsoFlow", &shown(&flow));
+        let role = format!(
+            "{{\"roleCredentials\":{{\"accessKeyId\":\"ASIA\",\"secretAccessKey\":\"{SECRET}\",\"sessionToken\":\"{TOKEN}\",\"expiration\":1893456000000}}}}"
+        );
+        let progress = flow.handle_response(&response(200, &role), now()).unwrap();
+        assert_hides("Progress", &shown(&progress));
+        assert_hides("SsoFlow", &shown(&flow));
+    }
+
+    #[test]
+    fn login_cache_and_flow() {
+        use awsig::provider::FlowStep;
+        use awsig::provider::login::{LoginCache, LoginFlow};
+
+        let key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIPt/u8InPLpQeQLJTvVX+sNDzni8vMDMt3Liu+nMBigfoAoGCCqGSM49\nAwEHoUQDQgAEILkGG7rNOnxiIJlMgimY1UPP8eDMFP0DAY6WGjngP4bvTAiUCQ/I\nffut2379uP+OBCm2ovGpBOJRgrl1RspUOQ==\n-----END EC PRIVATE KEY-----\n";
+        let doc = serde_json::json!({
+            "accessToken": {"accessKeyId": AKID, "secretAccessKey": SECRET, "sessionToken": TOKEN, "accountId": "1", "expiresAt": "2015-08-30T12:37:00Z"},
+            "clientId": "arn:aws:signin:::devtools/same-device",
+            "refreshToken": SECRET,
+            "dpopKey": key,
+        });
+        let cache = LoginCache::parse(&serde_json::to_vec(&doc).unwrap()).unwrap();
+        let text = shown(&cache);
+        assert_hides("LoginCache", &text);
+        assert!(!text.contains("MHcCAQEEIPt"), "the key shows: {text}");
+        let mut flow = LoginFlow::new(cache, Some("https://us-east-1.signin.aws.amazon.com"));
+        assert_hides("LoginFlow", &shown(&flow));
+        match flow.poll(now()) {
+            Ok(step @ FlowStep::Send(_)) => {
+                let text = shown(&step);
+                assert_hides("FlowStep::Send", &text);
+                assert!(!text.contains("eyJ"), "the proof shows: {text}");
+                let answer = serde_json::json!({"accessToken": {"accessKeyId": "ASIA", "secretAccessKey": SECRET, "sessionToken": TOKEN}, "expiresIn": 900, "refreshToken": SECRET});
+                flow.handle_response(&response(200, &answer.to_string()), now())
+                    .unwrap();
+                assert_hides("LoginFlow", &shown(&flow));
+            }
+            // Without the login feature, a refresh cannot be signed.
+            Err(e) => assert_hides("ProviderError", &format!("{e:?} {e}")),
+            Ok(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn profile_plans() {
+        use awsig::provider::plan::ProfileChain;
+        let creds = format!(
+            "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+        );
+        let config =
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n";
+        let set = ProfileSet::parse(Some(config), Some(&creds)).unwrap();
+        let plan = ProfileChain::resolve(&set, "r").unwrap();
+        assert_hides("ProfileChain", &shown(&plan));
+    }
+
+    #[test]
+    fn flow_errors_never_carry_secrets() {
+        let mut errors = Vec::new();
+        // Documents that hold secrets but fail to parse.
+        let imds = format!(
+            "{{\"Code\":\"Failed\",\"Message\":\"m\",\"SecretAccessKey\":\"{SECRET}\",\"Token\":\"{TOKEN}\"}}"
+        );
+        errors.push(awsig::provider::imds::parse_imds_credentials(imds.as_bytes()).unwrap_err());
+        let no_expiry = format!(
+            "{{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"{SECRET}\",\"Token\":\"{TOKEN}\",\"Expiration\":\"soon\"}}"
+        );
+        errors.push(
+            awsig::provider::container::parse_container_credentials(no_expiry.as_bytes())
+                .unwrap_err(),
+        );
+        let process = format!(
+            "{{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"{SECRET}\",\"SessionToken\":\"{TOKEN} x\"}}"
+        );
+        errors
+            .push(awsig::provider::process::parse_process_output(process.as_bytes()).unwrap_err());
+        let sts = format!(
+            "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>{SECRET}</SecretAccessKey><SessionToken>{TOKEN}</SessionToken><Expiration>never</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>"
+        );
+        errors.push(awsig::provider::sts::parse_assume_role_response(sts.as_bytes()).unwrap_err());
+        let bad_token = format!("{TOKEN}\u{e9}");
+        let sts = format!(
+            "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>{SECRET}</SecretAccessKey><SessionToken>{bad_token}</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>"
+        );
+        errors.push(awsig::provider::sts::parse_assume_role_response(sts.as_bytes()).unwrap_err());
+        // A container token that is not a header value.
+        errors.push(
+            ContainerConfig::full("http://127.0.0.1/c", Some(&format!("{TOKEN}\r\nX: y")))
+                .unwrap_err(),
+        );
+        assert_eq!(errors.len(), 6);
+        for e in &errors {
+            assert_hides("ProviderError", &format!("{e:?} {e}"));
+        }
+    }
 }

@@ -47,7 +47,13 @@ fn run(args: &[&str], vars: &[(&str, &str)]) -> (u8, String, String) {
     let env = VarsEnvironment::new(map);
     let (mut out, mut err) = (Vec::new(), Vec::new());
     // A clock far from the suite's time: only --time makes the cases valid.
-    let code = awsig_cli::run_with(&args, &env, SystemTime::now(), &mut out, &mut err);
+    let code = awsig_cli::run_with(
+        &args,
+        std::sync::Arc::new(env),
+        SystemTime::now(),
+        &mut out,
+        &mut err,
+    );
     (
         code,
         String::from_utf8(out).unwrap(),

@@ -3,6 +3,7 @@
 //! output. A subcommand flattens the structs it needs into its own `Args`;
 //! a new shared option gets its own struct here.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use awsig::provider::chain::{ChainStep, DefaultChain, Resolved};
@@ -178,16 +179,16 @@ fn parse_time(text: &str) -> Result<SystemTime, String> {
 
 /// The profile's configuration: read once, so that an unknown profile is
 /// an error for every subcommand, whatever it then needs.
-pub struct Config<'e> {
-    chain: DefaultChain<'e>,
-    env: &'e dyn Environment,
+pub struct Config {
+    chain: DefaultChain,
+    env: Arc<dyn Environment>,
     /// Where the profile's name came from, for messages.
     profile_source: &'static str,
 }
 
-impl<'e> Config<'e> {
+impl Config {
     /// Reads the shared files and checks the profile.
-    pub fn load(env: &'e dyn Environment, profile: &ProfileArg) -> Result<Self, Failure> {
+    pub fn load(env: &Arc<dyn Environment>, profile: &ProfileArg) -> Result<Self, Failure> {
         let set = |name: &str| env.var(name).is_some_and(|v| !v.is_empty());
         let profile_source = if profile.profile.is_some() {
             "--profile"
@@ -196,7 +197,7 @@ impl<'e> Config<'e> {
         } else {
             "AWS_PROFILE"
         };
-        let chain = DefaultChain::new(env, profile.profile.as_deref()).map_err(|e| match e {
+        let chain = DefaultChain::new(Arc::clone(env), profile.profile.as_deref()).map_err(|e| match e {
             ProviderError::ProfileNotFound { profile } => Failure::usage(format!(
                 "{profile_source} {profile:?}: no such profile in the config or credentials file \
                  (~/.aws/config, ~/.aws/credentials, or AWS_CONFIG_FILE and \
@@ -206,7 +207,7 @@ impl<'e> Config<'e> {
         })?;
         Ok(Self {
             chain,
-            env,
+            env: Arc::clone(env),
             profile_source,
         })
     }
@@ -214,6 +215,11 @@ impl<'e> Config<'e> {
     /// The profile in use.
     pub fn profile(&self) -> &str {
         self.chain.profile()
+    }
+
+    /// The shared files as read.
+    pub fn profiles(&self) -> &awsig::provider::profile::ProfileSet {
+        self.chain.profiles()
     }
 
     /// The configured region and where it came from: AWS_REGION,

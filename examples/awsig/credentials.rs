@@ -5,6 +5,9 @@
 
 use std::time::{Duration, SystemTime};
 
+use awsig::provider::chain::Source;
+use awsig::provider::sso::SsoConfig;
+
 use super::args::{Config, ProfileArg};
 use super::{Ctx, EXIT_CODES, Failure};
 
@@ -18,16 +21,28 @@ pub struct Args {
 
 /// Runs `credentials`.
 pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
-    let config = Config::load(ctx.env, &args.profile)?;
-    let region = config.region();
+    let config = Config::load(&ctx.env, &args.profile)?;
+    let details = source_details(&config);
     let r = config.resolve()?;
     let mut text = format!("source: {}\n", r.source.name());
     if let Some(p) = r.source.profile() {
         text += &format!("profile: {p}\n");
     }
+    match &r.source {
+        Source::Sso { .. } => text += &details.sso,
+        Source::Login { .. } => text += &details.login,
+        _ => {}
+    }
     text += &format!("access_key_id: {}\n", r.credentials.access_key_id());
-    let region = r.region.or(region.map(|(r, _)| r));
-    text += &format!("region: {}\n", region.as_deref().unwrap_or("(none)"));
+    if let Some(account) = r.credentials.account_id() {
+        text += &format!("account_id: {account}\n");
+    }
+    text += &format!("region: {}\n", r.region.as_deref().unwrap_or("(none)"));
+    let region_source = r
+        .region_source
+        .as_ref()
+        .map_or_else(|| "(none)".to_owned(), ToString::to_string);
+    text += &format!("region_source: {region_source}\n");
     let expiry = r
         .credentials
         .expiry()
@@ -37,6 +52,35 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
         .write_all(text.as_bytes())
         .map_err(|e| Failure::failed(format!("cannot write the output: {e}")))?;
     Ok(0)
+}
+
+/// The lines that say which SSO or `aws login` settings the profile has,
+/// printed when that source wins.
+struct SourceDetails {
+    sso: String,
+    login: String,
+}
+
+fn source_details(config: &Config) -> SourceDetails {
+    let profiles = config.profiles();
+    let profile = config.profile();
+    let mut sso = String::new();
+    if let Ok(Some(c)) = SsoConfig::from_profile(profiles, profile) {
+        match &c.session_name {
+            Some(session) => sso += &format!("sso_session: {session}\n"),
+            None => sso += "sso_session: (none: legacy profile)\n",
+        }
+        sso += &format!("sso_start_url: {}\nsso_region: {}\n", c.start_url, c.region);
+        if let (Some(account), Some(role)) = (&c.account_id, &c.role_name) {
+            sso += &format!("sso_account_id: {account}\nsso_role_name: {role}\n");
+        }
+    }
+    let login = profiles
+        .get(profile)
+        .and_then(|p| p.get("login_session"))
+        .map(|s| format!("login_session: {}\n", s.trim()))
+        .unwrap_or_default();
+    SourceDetails { sso, login }
 }
 
 /// Sends a request and reads the whole response.

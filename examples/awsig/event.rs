@@ -71,7 +71,7 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
             .map_err(|e| Failure::usage(format!("--message-file {}: {e}", path.display())))?,
         None => Vec::new(),
     };
-    let config = super::args::Config::load(ctx.env, &args.credentials.profile)?;
+    let config = super::args::Config::load(&ctx.env, &args.credentials.profile)?;
     let (region, source) = match (&args.region.region, config.region()) {
         (Some(r), _) => (r.clone(), "--region".to_owned()),
         (None, Some(found)) => found,

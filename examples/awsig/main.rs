@@ -39,6 +39,7 @@ mod verify;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use awsig::provider::{Environment, SystemEnvironment};
@@ -86,8 +87,8 @@ enum Command {
 /// What a subcommand runs with: the environment and files, the clock, and
 /// where to write.
 pub struct Ctx<'a> {
-    /// Environment variables and files.
-    pub env: &'a dyn Environment,
+    /// Environment variables and files (shared with the credentials chain).
+    pub env: Arc<dyn Environment>,
     /// The clock.
     pub now: SystemTime,
     /// Standard output.
@@ -133,7 +134,7 @@ impl Failure {
 /// returns the exit status.
 pub fn run_with(
     args: &[String],
-    env: &dyn Environment,
+    env: Arc<dyn Environment>,
     now: SystemTime,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -177,7 +178,7 @@ fn main() -> ExitCode {
         .collect();
     let code = run_with(
         &args,
-        &SystemEnvironment,
+        Arc::new(SystemEnvironment),
         SystemTime::now(),
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),

@@ -208,7 +208,7 @@ pub fn prepare(
     ctx: &mut Ctx<'_>,
 ) -> Result<Prepared, Failure> {
     algorithm.check()?;
-    let config = super::args::Config::load(ctx.env, &creds.profile)?;
+    let config = super::args::Config::load(&ctx.env, &creds.profile)?;
     let body = match (&request.data, &request.data_file) {
         (Some(text), _) => text.clone().into_bytes(),
         (None, Some(path)) => std::fs::read(path).map_err(|e| {

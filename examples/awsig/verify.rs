@@ -71,7 +71,7 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
     if let Some(r) = &args.region {
         check_region(r, "--region", args.allow_custom_region)?;
     }
-    let config = Config::load(ctx.env, &args.credentials.profile)?;
+    let config = Config::load(&ctx.env, &args.credentials.profile)?;
     let credentials = config.credentials(&args.credentials)?;
     let now = args.time.or_now(ctx);
     let file = args.request_file.display().to_string();

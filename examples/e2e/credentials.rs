@@ -85,7 +85,7 @@ fn form(s: &str) -> String {
 
 /// Runs the default chain to the end, sending its requests.
 fn resolve(env: &VarsEnvironment, profile: Option<&str>) -> Result<Resolved, ProviderError> {
-    let mut chain = DefaultChain::new(env, profile)?;
+    let mut chain = DefaultChain::new(env.clone(), profile)?;
     for _ in 0..16 {
         match chain.poll(SystemTime::now())? {
             ChainStep::Done(r) => return Ok(r),

@@ -56,7 +56,7 @@
 //!     ("AWS_CONFIG_FILE".to_owned(), "/nonexistent".to_owned()),
 //!     ("AWS_SHARED_CREDENTIALS_FILE".to_owned(), "/nonexistent".to_owned()),
 //! ]));
-//! let mut chain = DefaultChain::new(&env, None)?;
+//! let mut chain = DefaultChain::new(env, None)?;
 //! let resolved = driver::resolve(&mut chain, &MyClient)?;
 //! assert_eq!(resolved.source.name(), "environment");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -66,7 +66,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use crate::Credentials;
-use crate::provider::chain::{ChainStep, DefaultChain, Resolved, Source};
+use crate::provider::chain::{ChainStep, DefaultChain, Resolved};
 use crate::provider::container::ContainerFlow;
 use crate::provider::imds::ImdsFlow;
 use crate::provider::sts::{AssumeRoleFlow, WebIdentityFlow};
@@ -412,7 +412,7 @@ pub trait Exchange {
     fn endpoint(&self) -> Endpoint;
 }
 
-impl Exchange for DefaultChain<'_> {
+impl Exchange for DefaultChain {
     type Output = Resolved;
 
     fn poll(&mut self, now: SystemTime) -> Result<Step<Resolved>, ProviderError> {
@@ -435,9 +435,9 @@ impl Exchange for DefaultChain<'_> {
     }
 
     fn endpoint(&self) -> Endpoint {
-        match self.pending_source() {
-            Some(Source::InstanceMetadata) => Endpoint::InstanceMetadata,
-            Some(Source::Container) => Endpoint::Container,
+        match self.pending_service() {
+            Some("imds") => Endpoint::InstanceMetadata,
+            Some("container") => Endpoint::Container,
             _ => Endpoint::Service,
         }
     }

@@ -17,7 +17,7 @@ const MAX_BODY: u64 = 1024 * 1024;
 /// use awsig::driver::{self, UreqTransport};
 /// use awsig::provider::{DefaultChain, SystemEnvironment};
 ///
-/// let mut chain = DefaultChain::new(&SystemEnvironment, None)?;
+/// let mut chain = DefaultChain::new(SystemEnvironment, None)?;
 /// let resolved = driver::resolve(&mut chain, &UreqTransport::new())?;
 /// println!("credentials from {}", resolved.source);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -296,7 +296,7 @@ pub fn parse_container_credentials(body: &[u8]) -> Result<Credentials, ProviderE
     let map = json::object(body, S)?;
     let key = json::req_str(&map, "AccessKeyId", S)?;
     let secret = json::req_str(&map, "SecretAccessKey", S)?;
-    let token = json::opt_str(&map, "Token", S)?.filter(|t| !t.is_empty());
+    let token = super::token_text(json::opt_str(&map, "Token", S)?);
     let expiry = match json::opt_str(&map, "Expiration", S)? {
         None => None,
         Some(t) => Some(
@@ -306,7 +306,8 @@ pub fn parse_container_credentials(body: &[u8]) -> Result<Credentials, ProviderE
             })?,
         ),
     };
-    Ok(Credentials::build(key, secret, token, expiry)?)
+    let account = json::opt_str(&map, "AccountId", S)?;
+    Ok(Credentials::build(key, secret, token, expiry)?.with_account_id(account))
 }
 
 #[cfg(test)]

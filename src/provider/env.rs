@@ -6,11 +6,12 @@
 //! | `AWS_SECRET_ACCESS_KEY` (alias `AWS_SECRET_KEY`) | secret access key |
 //! | `AWS_SESSION_TOKEN` (legacy `AWS_SECURITY_TOKEN`) | session token |
 //! | `AWS_CREDENTIAL_EXPIRATION` | RFC 3339 expiry of the above |
+//! | `AWS_ACCOUNT_ID` | the account of the above |
 //! | `AWS_REGION`, then `AWS_DEFAULT_REGION` | region |
 //!
 //! Rules, as the AWS CLI applies them:
 //!
-//! - An empty variable counts as unset.
+//! - An empty or blank variable counts as unset; values are trimmed.
 //! - An access key id without a secret is an error that names the missing
 //!   variable. The reverse, a secret without an access key id, is an error
 //!   too here, naming `AWS_ACCESS_KEY_ID`; the AWS CLI silently ignores a
@@ -40,6 +41,8 @@ pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
 pub const AWS_SECURITY_TOKEN: &str = "AWS_SECURITY_TOKEN";
 /// The expiry of the credentials in the environment.
 pub const AWS_CREDENTIAL_EXPIRATION: &str = "AWS_CREDENTIAL_EXPIRATION";
+/// The account the environment's credentials belong to.
+pub const AWS_ACCOUNT_ID: &str = "AWS_ACCOUNT_ID";
 /// The region variable.
 pub const AWS_REGION: &str = "AWS_REGION";
 /// The older region variable.
@@ -82,12 +85,11 @@ pub fn credentials_from_env(env: &dyn Environment) -> Result<Option<Credentials>
             )
         }
     };
-    Ok(Some(Credentials::build(
-        &key,
-        &secret,
-        token.as_deref().map(String::as_str),
-        expiry,
-    )?))
+    let account = non_empty(env.var(AWS_ACCOUNT_ID));
+    Ok(Some(
+        Credentials::build(&key, &secret, token.as_deref().map(String::as_str), expiry)?
+            .with_account_id(account.as_deref()),
+    ))
 }
 
 /// The region from the environment: `AWS_REGION`, then `AWS_DEFAULT_REGION`.
@@ -104,11 +106,12 @@ pub(crate) mod tests {
     use super::*;
 
     /// Variables and files from maps; processes answer from a map too.
-    #[derive(Default)]
+    #[derive(Clone, Default)]
     pub(crate) struct FakeEnv {
         pub(crate) vars: BTreeMap<String, String>,
         pub(crate) files: BTreeMap<PathBuf, Vec<u8>>,
         pub(crate) processes: BTreeMap<Vec<String>, Result<Vec<u8>, String>>,
+        pub(crate) written: std::sync::Arc<std::sync::Mutex<BTreeMap<PathBuf, Vec<u8>>>>,
     }
 
     impl FakeEnv {
@@ -137,6 +140,13 @@ pub(crate) mod tests {
                 .get(path)
                 .cloned()
                 .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not found"))
+        }
+        fn write_file(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+            self.written
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .insert(path.to_owned(), contents.to_vec());
+            Ok(())
         }
         fn run_process(&self, argv: &[String]) -> Result<Vec<u8>, ProviderError> {
             match self.processes.get(argv) {

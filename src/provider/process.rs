@@ -125,7 +125,7 @@ pub fn parse_process_output(stdout: &[u8]) -> Result<Credentials, ProviderError>
     }
     let key = json::req_str(&map, "AccessKeyId", S)?;
     let secret = json::req_str(&map, "SecretAccessKey", S)?;
-    let token = json::opt_str(&map, "SessionToken", S)?.filter(|t| !t.is_empty());
+    let token = super::token_text(json::opt_str(&map, "SessionToken", S)?);
     let expiry = match json::opt_str(&map, "Expiration", S)? {
         None => None,
         Some(t) => Some(
@@ -135,7 +135,8 @@ pub fn parse_process_output(stdout: &[u8]) -> Result<Credentials, ProviderError>
             })?,
         ),
     };
-    Ok(Credentials::build(key, secret, token, expiry)?)
+    let account = json::opt_str(&map, "AccountId", S)?;
+    Ok(Credentials::build(key, secret, token, expiry)?.with_account_id(account))
 }
 
 /// Runs a command (program and arguments, no shell) and returns its

@@ -97,6 +97,36 @@ impl StsEndpoint {
         }
     }
 
+    /// The endpoint for `region` under `endpoints`' settings: a configured
+    /// URL (signed for `region`, else `us-east-1`), else the regional
+    /// endpoint (FIPS or dual-stack as asked), else, without a region, the
+    /// global `https://sts.amazonaws.com` signed for `us-east-1`.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderError::InvalidEndpoint`] for a configured URL that is not
+    /// an absolute http(s) URI.
+    pub fn resolve(
+        endpoints: &super::endpoint::Endpoints,
+        region: Option<&str>,
+    ) -> Result<Self, ProviderError> {
+        use super::endpoint::Service;
+        if let Some(url) = endpoints.configured(Service::Sts) {
+            return Self::custom(url, region.unwrap_or("us-east-1"));
+        }
+        match region {
+            Some(r) => Ok(Self {
+                uri: endpoints.url(Service::Sts, r),
+                region: r.to_owned(),
+            }),
+            None if endpoints.fips() || endpoints.dual_stack() => Ok(Self {
+                uri: endpoints.url(Service::Sts, "us-east-1"),
+                region: "us-east-1".to_owned(),
+            }),
+            None => Ok(Self::for_region(None)),
+        }
+    }
+
     /// The endpoint URI.
     pub fn uri(&self) -> &str {
         &self.uri
@@ -222,13 +252,16 @@ impl WebIdentityFlow {
         response: &http::Response<B>,
         _now: SystemTime,
     ) -> Result<Progress, ProviderError> {
-        answer_once(&mut self.done, response, parse_web_identity_response)
+        answer(&mut self.done, response, parse_web_identity_response)
     }
 }
 
-/// The one answer of a single-request STS flow: an error document becomes
-/// a typed error, a success is parsed with `parse`.
-fn answer_once<B: AsRef<[u8]>>(
+/// The answer of a single-request STS flow: an error document becomes a
+/// typed error, a success is parsed with `parse`. Retrying a transient
+/// error (5xx, throttling) is the caller's choice; the
+/// [`driver`](crate::driver) retries `5xx` and `429` answers within its
+/// budget.
+fn answer<B: AsRef<[u8]>>(
     done: &mut bool,
     response: &http::Response<B>,
     parse: fn(&[u8]) -> Result<Credentials, ProviderError>,
@@ -324,7 +357,7 @@ impl AssumeRoleFlow {
         response: &http::Response<B>,
         _now: SystemTime,
     ) -> Result<Progress, ProviderError> {
-        answer_once(&mut self.done, response, parse_assume_role_response)
+        answer(&mut self.done, response, parse_assume_role_response)
     }
 }
 
@@ -385,12 +418,19 @@ fn parse_credentials(
     let expiration = field("Expiration")?;
     let expiry = super::parse_time(expiration)
         .ok_or_else(|| bad("Expiration is not an ISO 8601 time".to_owned()))?;
+    // The account is the fifth part of the assumed role's ARN
+    // (`arn:aws:sts::123456789012:assumed-role/name/session`).
+    let account = root
+        .path(&[result, "AssumedRoleUser", "Arn"])
+        .and_then(|arn| arn.text.trim().split(':').nth(4).map(str::to_owned))
+        .filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()));
     Ok(Credentials::build(
         field("AccessKeyId")?,
         field("SecretAccessKey")?,
         Some(field("SessionToken")?),
         Some(expiry),
-    )?)
+    )?
+    .with_account_id(account.as_deref()))
 }
 
 /// Turns an STS error response into [`ProviderError::Service`], keeping

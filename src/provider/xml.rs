@@ -1,13 +1,21 @@
-//! A minimal, non-validating XML reader for STS responses: elements, text,
-//! CDATA, comments, processing instructions and the five predefined
-//! entities plus character references. No DTDs (so no entity expansion).
+//! STS answers read with `roxmltree`, into a small owned tree that the STS
+//! flows walk by element name.
+//!
+//! Limits: documents over [`MAX_XML`] bytes, with more than [`MAX_NODES`]
+//! nodes or elements nested deeper than [`MAX_DEPTH`] are refused.
+//! Document type declarations are refused (roxmltree's default), so no
+//! entity is ever expanded; only the five predefined entities and
+//! character references are decoded. Namespace prefixes are resolved and
+//! dropped: elements are known by their local names.
 
 /// The largest document accepted, in bytes.
 const MAX_XML: usize = 256 * 1024;
+/// The most nodes (elements, text, comments) accepted.
+const MAX_NODES: u32 = 16 * 1024;
 /// The deepest nesting accepted.
 const MAX_DEPTH: usize = 32;
 
-/// An element: its local name (namespace prefix removed), its text and its children.
+/// An element: its local name, its text and its child elements.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Element {
     pub(crate) name: String,
@@ -50,162 +58,63 @@ pub(crate) fn parse(text: &str) -> Result<Element, String> {
     if text.len() > MAX_XML {
         return Err(format!("the document is larger than {MAX_XML} bytes"));
     }
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rest = text;
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("<?") {
-            rest = skip_past(after, "?>")?;
-        } else if let Some(after) = rest.strip_prefix("<!--") {
-            rest = skip_past(after, "-->")?;
-        } else if let Some(after) = rest.strip_prefix("<![CDATA[") {
-            let end = after.find("]]>").ok_or("unterminated CDATA section")?;
-            let top = stack.last_mut().ok_or("CDATA outside an element")?;
-            top.text.push_str(after.get(..end).unwrap_or(""));
-            rest = after.get(end + 3..).unwrap_or("");
-        } else if rest.starts_with("<!") {
-            return Err("document type declarations are not supported".to_owned());
-        } else if let Some(after) = rest.strip_prefix("</") {
-            let end = after.find('>').ok_or("unterminated end tag")?;
-            let name = after.get(..end).unwrap_or("").trim();
-            let element = stack.pop().ok_or("end tag without a start tag")?;
-            if local(name) != element.name {
-                return Err(format!(
-                    "end tag </{name}> does not match <{}>",
-                    element.name
-                ));
-            }
-            attach(&mut stack, &mut root, element)?;
-            rest = after.get(end + 1..).unwrap_or("");
-        } else if let Some(after) = rest.strip_prefix('<') {
-            let end = tag_end(after).ok_or("unterminated start tag")?;
-            let inner = after.get(..end).unwrap_or("");
-            rest = after.get(end + 1..).unwrap_or("");
-            let (inner, self_closing) = match inner.strip_suffix('/') {
-                Some(i) => (i, true),
-                None => (inner, false),
-            };
-            let name = inner
-                .split(|c: char| c.is_ascii_whitespace())
-                .next()
-                .unwrap_or("");
-            if name.is_empty() || name.contains(['<', '>', '"', '\'', '=', '&']) {
-                return Err(format!("invalid element name {:?}", super::short(name)));
-            }
-            let element = Element {
-                name: local(name).to_owned(),
-                ..Element::default()
-            };
-            if self_closing {
-                attach(&mut stack, &mut root, element)?;
-            } else {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(format!("elements nest deeper than {MAX_DEPTH}"));
-                }
-                if root.is_some() && stack.is_empty() {
-                    return Err("more than one root element".to_owned());
-                }
-                stack.push(element);
-            }
-        } else {
-            let end = rest.find('<').unwrap_or(rest.len());
-            let raw = rest.get(..end).unwrap_or("");
-            rest = rest.get(end..).unwrap_or("");
-            match stack.last_mut() {
-                Some(top) => decode_into(raw, &mut top.text)?,
-                None if raw.trim().is_empty() => {}
-                None => return Err("text outside the root element".to_owned()),
-            }
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_NODES,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
+        roxmltree::Error::DtdDetected => "document type declarations are not accepted".to_owned(),
+        roxmltree::Error::NodesLimitReached => {
+            format!("the document has more than {MAX_NODES} nodes")
         }
-    }
-    if let Some(open) = stack.last() {
-        return Err(format!("element <{}> is not closed", open.name));
-    }
-    root.ok_or_else(|| "the document has no element".to_owned())
+        other => format!("malformed XML: {other}"),
+    })?;
+    convert(doc.root_element())
 }
 
-fn skip_past<'a>(text: &'a str, marker: &str) -> Result<&'a str, String> {
-    let end = text
-        .find(marker)
-        .ok_or_else(|| format!("missing {marker:?}"))?;
-    Ok(text.get(end + marker.len()..).unwrap_or(""))
-}
-
-/// The index of the `>` that ends a start tag, skipping quoted attribute values.
-fn tag_end(text: &str) -> Option<usize> {
-    let mut quote: Option<char> = None;
-    for (i, c) in text.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '>') => return Some(i),
-            (None, '<') => return None,
-            (None, _) => {}
+/// Copies the element tree, without recursion, refusing deep nesting.
+fn convert(root: roxmltree::Node<'_, '_>) -> Result<Element, String> {
+    // Each stack entry: the node, and the index of its copy's parent in `built`.
+    let mut built: Vec<(Element, Option<usize>)> = Vec::new();
+    let mut stack = vec![(root, None::<usize>, 1usize)];
+    while let Some((node, parent, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Err(format!("elements nest deeper than {MAX_DEPTH}"));
         }
-    }
-    None
-}
-
-fn local(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
-}
-
-fn attach(
-    stack: &mut [Element],
-    root: &mut Option<Element>,
-    element: Element,
-) -> Result<(), String> {
-    match stack.last_mut() {
-        Some(parent) => {
-            parent.children.push(element);
-            Ok(())
-        }
-        None if root.is_none() => {
-            *root = Some(element);
-            Ok(())
-        }
-        None => Err("more than one root element".to_owned()),
-    }
-}
-
-/// Appends `raw` with its entity and character references decoded.
-fn decode_into(raw: &str, out: &mut String) -> Result<(), String> {
-    let mut rest = raw;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(rest.get(..amp).unwrap_or(""));
-        let after = rest.get(amp + 1..).unwrap_or("");
-        let semi = after
-            .find(';')
-            .filter(|&i| i <= 10)
-            .ok_or("unterminated entity reference")?;
-        let name = after.get(..semi).unwrap_or("");
-        let c = match name {
-            "lt" => '<',
-            "gt" => '>',
-            "amp" => '&',
-            "quot" => '"',
-            "apos" => '\'',
-            _ => {
-                let code = if let Some(hex) =
-                    name.strip_prefix("#x").or_else(|| name.strip_prefix("#X"))
-                {
-                    u32::from_str_radix(hex, 16).ok()
-                } else if let Some(dec) = name.strip_prefix('#') {
-                    dec.parse::<u32>().ok()
-                } else {
-                    None
-                };
-                code.and_then(char::from_u32)
-                    .ok_or_else(|| format!("unknown entity &{};", super::short(name)))?
-            }
+        let mut element = Element {
+            name: node.tag_name().name().to_owned(),
+            ..Element::default()
         };
-        out.push(c);
-        rest = after.get(semi + 1..).unwrap_or("");
+        for child in node.children() {
+            if child.is_text() {
+                element.text.push_str(child.text().unwrap_or(""));
+            }
+        }
+        let index = built.len();
+        built.push((element, parent));
+        // Children go on the stack in reverse, so they are built in order.
+        let children: Vec<_> = node.children().filter(|c| c.is_element()).collect();
+        for child in children.into_iter().rev() {
+            stack.push((child, Some(index), depth + 1));
+        }
     }
-    out.push_str(rest);
-    Ok(())
+    // Attach each element to its parent, last first: a child always comes
+    // after its parent in `built`, and siblings come in document order.
+    while built.len() > 1 {
+        let Some((element, parent)) = built.pop() else {
+            break;
+        };
+        let parent = parent.ok_or("a nested element has no parent")?;
+        let Some((p, _)) = built.get_mut(parent) else {
+            return Err("a nested element has no parent".to_owned());
+        };
+        p.children.insert(0, element);
+    }
+    built
+        .pop()
+        .map(|(e, _)| e)
+        .ok_or_else(|| "the document has no element".to_owned())
 }
 
 #[cfg(test)]
@@ -215,12 +124,23 @@ mod tests {
     #[test]
     fn reads_elements_text_and_entities() {
         let doc = r#"<?xml version="1.0"?>
-<a:Root xmlns:a="urn:x" attr='1>2'><!-- c --><B>x &amp; y &#65;&#x42;</B><C/><D><![CDATA[<raw>]]></D></a:Root>"#;
+<a:Root xmlns:a="urn:x" attr='1&gt;2'><!-- c --><B>x &amp; y &#65;&#x42;</B><C/><D><![CDATA[<raw>]]></D><E><F>1</F><F>2</F></E></a:Root>"#;
         let root = parse(doc).unwrap();
         assert_eq!(root.name, "Root");
         assert_eq!(root.text_at(&["B"]), Some("x & y AB"));
         assert_eq!(root.text_at(&["C"]), Some(""));
         assert_eq!(root.text_at(&["D"]), Some("<raw>"));
+        let e = root.child("E").unwrap();
+        let f: Vec<_> = e.children.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(f, ["1", "2"]);
+        assert_eq!(
+            root.children
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["B", "C", "D", "E"]
+        );
+        assert_eq!(root.find("F").map(|f| f.text.as_str()), Some("1"));
     }
 
     #[test]
@@ -232,19 +152,41 @@ mod tests {
             "<a/><b/>",
             "text",
             "<!DOCTYPE x [<!ENTITY e 'x'>]><a>&e;</a>",
+            "<!DOCTYPE x><a/>",
             "<a>&bogus;</a>",
-            "<a>&#xFFFFFFFF;</a>",
             "<a b='>",
             "</a>",
             "<>",
+            "<p:a/>",
         ] {
             assert!(parse(doc).is_err(), "{doc:?} was accepted");
         }
     }
 
     #[test]
-    fn limits_depth() {
-        let deep = "<a>".repeat(100) + &"</a>".repeat(100);
-        assert!(parse(&deep).is_err());
+    fn a_reference_to_no_character_reads_as_the_replacement_character() {
+        // roxmltree's reading: the text stays readable, nothing else changes.
+        let root = parse("<a>x&#xFFFFFFFF;y</a>").unwrap();
+        assert_eq!(root.text, "x\u{fffd}y");
+    }
+
+    #[test]
+    fn entity_expansion_is_refused() {
+        // The billion laughs: refused at the declaration, before expansion.
+        let laughs = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><l>&c;</l>";
+        let err = parse(laughs).unwrap_err();
+        assert!(err.contains("document type"), "{err}");
+    }
+
+    #[test]
+    fn limits_depth_size_and_nodes() {
+        let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
+        assert!(parse(&deep).unwrap_err().contains("deeper"));
+        let ok = "<a>".repeat(MAX_DEPTH) + &"</a>".repeat(MAX_DEPTH);
+        assert!(parse(&ok).is_ok());
+        let big = format!("<a>{}</a>", "x".repeat(MAX_XML));
+        assert!(parse(&big).unwrap_err().contains("larger"));
+        let many = format!("<a>{}</a>", "<b/>".repeat(MAX_NODES as usize));
+        assert!(parse(&many).unwrap_err().contains("nodes"));
     }
 }

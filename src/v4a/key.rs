@@ -363,12 +363,11 @@ impl KeyCache {
     /// the same credentials, else derived now (and kept).
     pub(crate) fn get(&self, credentials: &Credentials) -> Result<Arc<SigningKey>, Error> {
         let fingerprint = credentials.fingerprint();
-        if let Ok(slot) = self.slot.read() {
-            if let Some((fp, key)) = slot.as_ref() {
-                if *fp == fingerprint {
-                    return Ok(Arc::clone(key));
-                }
-            }
+        if let Ok(slot) = self.slot.read()
+            && let Some((fp, key)) = slot.as_ref()
+            && *fp == fingerprint
+        {
+            return Ok(Arc::clone(key));
         }
         let key = Arc::new(SigningKey::derive(credentials)?);
         if let Ok(mut slot) = self.slot.write() {
@@ -446,7 +445,7 @@ mod tests {
                 x ^= x << 17;
                 a[(x % 32) as usize] = (x >> 8) as u8;
                 b[((x >> 16) % 32) as usize] = (x >> 24) as u8;
-                if i == 3 && x % 5 == 0 {
+                if i == 3 && x.is_multiple_of(5) {
                     b = a;
                 }
             }

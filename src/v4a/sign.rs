@@ -285,17 +285,17 @@ impl Signer {
             ("", b""),
         ];
         let mut n = 2;
-        if let Some(token) = token {
-            if let Some(slot) = fields.get_mut(n) {
-                *slot = (X_AMZ_SECURITY_TOKEN, token);
-                n += 1;
-            }
+        if let Some(token) = token
+            && let Some(slot) = fields.get_mut(n)
+        {
+            *slot = (X_AMZ_SECURITY_TOKEN, token);
+            n += 1;
         }
-        if self.signs_payload_header(request) {
-            if let Some(slot) = fields.get_mut(n) {
-                *slot = (X_AMZ_CONTENT_SHA256, payload.as_bytes());
-                n += 1;
-            }
+        if self.signs_payload_header(request)
+            && let Some(slot) = fields.get_mut(n)
+        {
+            *slot = (X_AMZ_CONTENT_SHA256, payload.as_bytes());
+            n += 1;
         }
         let additions = Additions {
             fields: fields.get(..n).unwrap_or(&[]),

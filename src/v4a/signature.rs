@@ -52,7 +52,7 @@ impl Signature {
     pub fn parse(text: &str) -> Option<Self> {
         let b = text.as_bytes();
         if b.is_empty()
-            || b.len() % 2 != 0
+            || !b.len().is_multiple_of(2)
             || b.len() > 2 * MAX_DER_BYTES
             || !b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
         {

@@ -31,6 +31,11 @@ PROC_TEMP = (
     "echo '{\"Version\": 1, \"AccessKeyId\": \"ASIAPROC\", \"SecretAccessKey\": \"secretproc\", "
     "\"SessionToken\": \"tokenproc\", \"Expiration\": \"2099-01-02T03:04:05Z\"}'\n"
 )
+PROC_EMPTY_TOKEN = (
+    "#!/bin/sh\n"
+    "echo '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": \"secretproc\", "
+    "\"SessionToken\": \"\"}'\n"
+)
 PROC_FAIL = "#!/bin/sh\necho 'no credentials for you' >&2\nexit 3\n"
 PROC_V2 = (
     "#!/bin/sh\n"
@@ -147,6 +152,20 @@ CONFIGS = [
      "files": {"config": "[default]\nregion = us-west-2\nthis line has no delimiter\n", "credentials": "[default]\n" + KEYS}},
     {"name": "duplicate section",
      "files": {"config": "[default]\nregion = a\n[default]\nregion = b\n", "credentials": "[default]\n" + KEYS}},
+    {"name": "empty session token in the credentials file",
+     "files": {"credentials": "[default]\n" + KEYS + "aws_session_token =\n"}},
+    {"name": "empty security token in the config file",
+     "files": {"config": "[default]\n" + KEYS + "aws_security_token =\n"}},
+    {"name": "empty security token shadows the session token",
+     "files": {"credentials": "[default]\n" + KEYS + "aws_security_token =\naws_session_token = tokfile\n"}},
+    {"name": "empty session token in the environment",
+     "env": {"AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "secretenv",
+             "AWS_SESSION_TOKEN": ""}},
+    {"name": "empty security token in the environment falls back to the session token",
+     "env": {"AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "secretenv",
+             "AWS_SECURITY_TOKEN": "", "AWS_SESSION_TOKEN": "tokenenv"}},
+    {"name": "credential_process with an empty session token",
+     "files": {"proc.sh": PROC_EMPTY_TOKEN, "config": "[default]\ncredential_process = sh {dir}/proc.sh\n"}},
     {"name": "nothing configured",
      "files": {}},
     {"name": "credentials file path from a missing file",
@@ -191,7 +210,9 @@ def resolve(config):
                         frozen = creds.get_frozen_credentials()
                         entry["access_key_id"] = frozen.access_key
                         entry["secret_access_key"] = frozen.secret_key
-                        entry["session_token"] = frozen.token
+                        # An empty token is no token: botocore's signers
+                        # add the token header only when it is non-empty.
+                        entry["session_token"] = frozen.token or None
                         expiry = getattr(creds, "_expiry_time", None)
                         entry["expiry"] = expiry.strftime("%Y-%m-%dT%H:%M:%SZ") if expiry else None
                     out["credentials"] = entry
