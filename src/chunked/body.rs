@@ -8,7 +8,39 @@ use crate::request::SignableRequest;
 use super::checksum::ChecksumAlgorithm;
 use super::length;
 use super::rejection::ChunkedRejection;
-use super::sign::{X_AMZ_DECODED_CONTENT_LENGTH, X_AMZ_TRAILER};
+
+/// `content-encoding` value of an `aws-chunked` body.
+pub const AWS_CHUNKED: &str = "aws-chunked";
+/// The header that carries [`AWS_CHUNKED`].
+pub(crate) const AWS_CHUNKED_HEADER: &str = "content-encoding";
+/// The header that carries the length of the data.
+pub const X_AMZ_DECODED_CONTENT_LENGTH: &str = "x-amz-decoded-content-length";
+/// The header that names the trailing headers.
+pub const X_AMZ_TRAILER: &str = "x-amz-trailer";
+
+/// The exact length in bytes of `body` encoded in chunks of `chunk_size`
+/// bytes of data (the last one shorter), the final empty chunk and the
+/// trailer: the `content-length` of the request. A signed chunk is
+/// `hex(size);chunk-signature=<64 hex>\r\n<data>\r\n`, an unsigned one
+/// `hex(size)\r\n<data>\r\n`; the final chunk has size 0 and no data; then,
+/// with a trailer, `name:value\r\n` and (signed)
+/// `x-amz-trailer-signature:<64 hex>\r\n`; and last an empty line.
+///
+/// ```
+/// use awsig::chunked::{ChunkSigning, ChunkedBody, ChecksumAlgorithm, encoded_length};
+/// let body = ChunkedBody::new(10, ChunkSigning::UnsignedWithTrailer(ChecksumAlgorithm::Crc32))?;
+/// // "a\r\n" + 10 bytes + "\r\n" + "0\r\n" + "x-amz-checksum-crc32:AAAAAA==\r\n" + "\r\n"
+/// assert_eq!(encoded_length(&body, 65_536), 3 + 10 + 2 + 3 + 31 + 2);
+/// # Ok::<(), awsig::Error>(())
+/// ```
+pub fn encoded_length(body: &ChunkedBody, chunk_size: usize) -> u64 {
+    length::framed_length(
+        body.decoded_length(),
+        chunk_size as u64,
+        body.signing().signs_chunks(),
+        body.signing().trailer(),
+    )
+}
 
 /// AWS's smallest chunk: every chunk but the last must hold at least this
 /// many bytes of data (8 KiB).
@@ -229,9 +261,9 @@ impl ChunkedUpload {
     }
 
     /// The exact length of the encoded body in bytes: the `content-length`
-    /// to send. See [`length::encoded_length`].
+    /// to send. See [`encoded_length`].
     pub fn encoded_length(&self) -> u64 {
-        length::encoded_length(&self.body, self.chunk_size)
+        encoded_length(&self.body, self.chunk_size)
     }
 
     /// The headers that declare the upload, to add (and sign) before the
@@ -260,10 +292,7 @@ impl ChunkedUpload {
             .trailer()
             .map(|a| (X_AMZ_TRAILER, a.header_name().to_owned()));
         [
-            (
-                super::sign::AWS_CHUNKED_HEADER,
-                super::sign::AWS_CHUNKED.to_owned(),
-            ),
+            (AWS_CHUNKED_HEADER, AWS_CHUNKED.to_owned()),
             (
                 X_AMZ_DECODED_CONTENT_LENGTH,
                 self.body.decoded_length().to_string(),

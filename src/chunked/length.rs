@@ -5,7 +5,7 @@
 //! data. Then, with a trailer, `name:value\r\n` and (signed)
 //! `x-amz-trailer-signature:<64 hex>\r\n`; and last an empty line.
 
-use super::body::ChunkedBody;
+use super::checksum::ChecksumAlgorithm;
 
 /// `;chunk-signature=` and 64 hex digits.
 const SIGNATURE_EXTENSION: u64 = 17 + 64;
@@ -25,30 +25,26 @@ fn chunk_overhead(size: u64, signed: bool) -> u64 {
     hex_digits(size) + extension + 2 + data_end
 }
 
-/// The exact length in bytes of `body` encoded in chunks of `chunk_size`
-/// bytes of data (the last one shorter), the final empty chunk and the
-/// trailer: the `content-length` of the request.
-///
-/// ```
-/// use awsig::chunked::{ChunkSigning, ChunkedBody, ChecksumAlgorithm, encoded_length};
-/// let body = ChunkedBody::new(10, ChunkSigning::UnsignedWithTrailer(ChecksumAlgorithm::Crc32))?;
-/// // "a\r\n" + 10 bytes + "\r\n" + "0\r\n" + "x-amz-checksum-crc32:AAAAAA==\r\n" + "\r\n"
-/// assert_eq!(encoded_length(&body, 65_536), 3 + 10 + 2 + 3 + 31 + 2);
-/// # Ok::<(), awsig::Error>(())
-/// ```
-pub fn encoded_length(body: &ChunkedBody, chunk_size: usize) -> u64 {
-    let signed = body.signing().signs_chunks();
-    let size = (chunk_size as u64).max(1);
-    let total = body.decoded_length();
-    let full = total / size;
-    let rest = total % size;
-    let mut length = total;
+/// The exact length in bytes of `decoded` bytes of data encoded in chunks
+/// of `chunk_size` bytes (the last one shorter, `chunk_size` at least 1),
+/// signed or not, the final empty chunk and the trailer holding the
+/// checksum `trailer` (if any).
+pub(crate) fn framed_length(
+    decoded: u64,
+    chunk_size: u64,
+    signed: bool,
+    trailer: Option<ChecksumAlgorithm>,
+) -> u64 {
+    let size = chunk_size.max(1);
+    let full = decoded / size;
+    let rest = decoded % size;
+    let mut length = decoded;
     length += full * chunk_overhead(size, signed);
     if rest > 0 {
         length += chunk_overhead(rest, signed);
     }
     length += chunk_overhead(0, signed);
-    if let Some(algorithm) = body.signing().trailer() {
+    if let Some(algorithm) = trailer {
         length += algorithm.header_name().len() as u64 + 1 + algorithm.base64_len() as u64 + 2;
         if signed {
             length += TRAILER_SIGNATURE_LINE;

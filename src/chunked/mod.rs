@@ -68,15 +68,13 @@ mod signer;
 mod trailer_string_to_sign;
 
 pub use body::{
-    ChunkSigning, ChunkedBody, ChunkedUpload, DEFAULT_CHUNK_SIZE, MAX_DECODED_LENGTH,
-    MIN_CHUNK_SIZE,
+    AWS_CHUNKED, ChunkSigning, ChunkedBody, ChunkedUpload, DEFAULT_CHUNK_SIZE, MAX_DECODED_LENGTH,
+    MIN_CHUNK_SIZE, X_AMZ_DECODED_CONTENT_LENGTH, X_AMZ_TRAILER, encoded_length,
 };
 pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumValue};
 pub use chunk_string_to_sign::{CHUNK_ALGORITHM, ChunkStringToSign};
 pub use decoder::{ChunkedDecoder, DEFAULT_MAX_CHUNK_SIZE};
 pub use encoder::{ChunkedEncoder, ChunkedReader};
-pub use length::encoded_length;
 pub use rejection::ChunkedRejection;
-pub use sign::{AWS_CHUNKED, X_AMZ_DECODED_CONTENT_LENGTH, X_AMZ_TRAILER};
 pub use signer::ChunkSigner;
 pub use trailer_string_to_sign::{TRAILER_ALGORITHM, TrailerStringToSign};

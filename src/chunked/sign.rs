@@ -9,18 +9,9 @@ use crate::scope::AmzDate;
 use crate::settings::ContentSha256Header;
 use crate::sign::{Signer, X_AMZ_CONTENT_SHA256};
 
-use super::body::ChunkedUpload;
+use super::body::{AWS_CHUNKED, ChunkedUpload, X_AMZ_DECODED_CONTENT_LENGTH, X_AMZ_TRAILER};
 use super::encoder::ChunkedEncoder;
 use super::signer::ChunkSigner;
-
-/// `content-encoding` value of an `aws-chunked` body.
-pub const AWS_CHUNKED: &str = "aws-chunked";
-/// The header that carries [`AWS_CHUNKED`].
-pub(crate) const AWS_CHUNKED_HEADER: &str = "content-encoding";
-/// The header that carries the length of the data.
-pub const X_AMZ_DECODED_CONTENT_LENGTH: &str = "x-amz-decoded-content-length";
-/// The header that names the trailing headers.
-pub const X_AMZ_TRAILER: &str = "x-amz-trailer";
 
 impl Signer {
     /// The chunk signer for a request signed at `date`, with the day's key
