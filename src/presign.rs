@@ -495,19 +495,19 @@ impl Signer {
     ) -> Result<(u64, AmzDate), Error> {
         let secs = check_expires(expires)?;
         let date = AmzDate::from_system_time(now)?;
-        if self.settings().credential_expiry == CredentialExpiryCheck::Refuse {
-            if let Some(limit) = credentials.expiry() {
-                let url_expires = date.to_system_time() + expires;
-                if url_expires > limit {
-                    let unix = |t: SystemTime| {
-                        t.duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_secs())
-                    };
-                    return Err(Error::PresignOutlivesCredentials {
-                        url_expires: unix(url_expires),
-                        credentials_expire: unix(limit),
-                    });
-                }
+        if self.settings().credential_expiry == CredentialExpiryCheck::Refuse
+            && let Some(limit) = credentials.expiry()
+        {
+            let url_expires = date.to_system_time() + expires;
+            if url_expires > limit {
+                let unix = |t: SystemTime| {
+                    t.duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs())
+                };
+                return Err(Error::PresignOutlivesCredentials {
+                    url_expires: unix(url_expires),
+                    credentials_expire: unix(limit),
+                });
             }
         }
         Ok((secs, date))

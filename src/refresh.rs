@@ -297,10 +297,10 @@ impl RefreshingCredentials {
             }
             // A refresh finished while this call waited, and failed: share
             // its outcome rather than asking again at once.
-            if state.generation != generation {
-                if let Some(e) = &state.last_error {
-                    return Err(e.clone());
-                }
+            if state.generation != generation
+                && let Some(e) = &state.last_error
+            {
+                return Err(e.clone());
             }
         }
         self.inner.fetch_and_store().await

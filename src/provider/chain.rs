@@ -725,10 +725,10 @@ impl DefaultChain {
     fn poll_inner(&mut self, now: SystemTime) -> Result<ChainStep, ProviderError> {
         loop {
             if self.found.is_some() {
-                if let Some(flow) = &mut self.region_flow {
-                    if let Ok(r) = flow.poll_request(now) {
-                        return Ok(ChainStep::Send(r));
-                    }
+                if let Some(flow) = &mut self.region_flow
+                    && let Ok(r) = flow.poll_request(now)
+                {
+                    return Ok(ChainStep::Send(r));
                 }
                 return self.finish_region();
             }
@@ -785,16 +785,17 @@ impl DefaultChain {
         source: Source,
         now: SystemTime,
     ) -> Result<ChainStep, ProviderError> {
-        if self.region.is_none() && self.region_from_imds && self.sources == Sources::All {
-            if let Ok(Some(config)) =
+        if self.region.is_none()
+            && self.region_from_imds
+            && self.sources == Sources::All
+            && let Ok(Some(config)) =
                 ImdsConfig::resolve(&*self.env, self.profiles.get(&self.profile), &self.imds)
-            {
-                let mut flow = ImdsRegionFlow::new(config, self.imds_token.take(), now);
-                if let Ok(request) = flow.poll_request(now) {
-                    self.region_flow = Some(flow);
-                    self.found = Some((credentials, source));
-                    return Ok(ChainStep::Send(request));
-                }
+        {
+            let mut flow = ImdsRegionFlow::new(config, self.imds_token.take(), now);
+            if let Ok(request) = flow.poll_request(now) {
+                self.region_flow = Some(flow);
+                self.found = Some((credentials, source));
+                return Ok(ChainStep::Send(request));
             }
         }
         Ok(ChainStep::Done(Resolved {
