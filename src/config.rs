@@ -15,6 +15,20 @@
 //!   service: aps               # the default
 //! ```
 //!
+//! # What it needs from a runtime
+//!
+//! Building reads the shared files once, where it is called (to check the
+//! profile and find the region), and fetches nothing. The signer then
+//! fetches on the first request and refreshes ahead of expiry on a tokio
+//! runtime (multi-thread or current-thread, with the time driver): each
+//! refresh builds a fresh [`DefaultChain`] and runs it, then the role, with
+//! [`driver::resolve_async`]. Its requests (the instance metadata service,
+//! container endpoints, STS, IAM Identity Center, `aws login`) go through
+//! the async transport within the SDKs' budget for each endpoint; its
+//! local steps (the shared files, the web identity token, the SSO and
+//! `aws login` caches, `credential_process`) run on tokio's blocking pool.
+//! No thread waits on the network and every future is `Send`.
+//!
 //! ```
 //! use awsig::config::SigV4Config;
 //!
@@ -45,9 +59,7 @@ use std::time::SystemTime;
 
 use zeroize::Zeroize;
 
-use crate::driver::{
-    self, AsyncTransport, FlowExchange, ResolveError, Timeouts, Transport, TransportError,
-};
+use crate::driver::{self, AsyncTransport, FlowExchange, ResolveError};
 use crate::middleware::RefreshingSigner;
 use crate::provider::sts::{AssumeRoleConfig, AssumeRoleFlow, StsEndpoint, default_session_name};
 use crate::provider::{DefaultChain, Environment, ProviderError, SystemEnvironment};
@@ -360,69 +372,47 @@ impl SigV4Config {
     }
 }
 
-/// Runs the plan: the base credentials, then the role.
-///
-/// The chain reads files and may run `credential_process`, so it runs on
-/// tokio's blocking pool; its requests go through the async transport.
+/// Runs the plan: the base credentials, then the role, each driven on the
+/// runtime by [`driver::resolve_async`] (its requests through the async
+/// transport, its local steps on the blocking pool).
 async fn fetch<T: AsyncTransport + 'static>(
     plan: Arc<Plan<T>>,
 ) -> Result<Credentials, ResolveError> {
-    let handle = tokio::runtime::Handle::current();
-    let task = Arc::clone(&plan);
-    tokio::task::spawn_blocking(move || {
-        let transport = BlockOn {
-            transport: &task.transport,
-            handle,
-        };
-        let base = match &task.base {
-            Base::Static(c) => c.clone(),
-            Base::Chain { profile } => {
-                // The signer's region is settled: no need to ask the
-                // instance metadata service for one on each refresh.
-                let mut builder =
-                    DefaultChain::builder(Arc::clone(&task.env)).region_from_imds(false);
-                if let Some(p) = profile {
-                    builder = builder.profile(p);
-                }
-                let mut chain = builder.build()?;
-                driver::resolve(&mut chain, &transport)?.credentials
-            }
-        };
-        match &task.role {
-            None => Ok(base),
-            Some((sts, role)) => {
-                let mut role = role.clone();
-                if role.session_name.is_empty() {
-                    role.session_name = default_session_name(SystemTime::now());
-                }
-                let mut flow = FlowExchange::new(AssumeRoleFlow::new(sts.clone(), base, role));
-                driver::resolve(&mut flow, &transport)
-            }
+    let base = match &plan.base {
+        Base::Static(c) => c.clone(),
+        Base::Chain { profile } => {
+            let chain = chain(Arc::clone(&plan.env), profile.clone()).await?;
+            driver::resolve_async(chain, &plan.transport)
+                .await?
+                .credentials
         }
-    })
-    .await
-    .map_err(|e| {
-        ResolveError::from(ProviderError::Process {
-            message: format!("the credentials task stopped: {e}"),
-        })
-    })?
-}
-
-/// An async transport used from a blocking-pool thread.
-struct BlockOn<'a, T> {
-    transport: &'a T,
-    handle: tokio::runtime::Handle,
-}
-
-impl<T: AsyncTransport> Transport for BlockOn<'_, T> {
-    fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-        timeouts: Timeouts,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        self.handle
-            .block_on(driver::send_within(self.transport, request, timeouts))
+    };
+    match &plan.role {
+        None => Ok(base),
+        Some((sts, role)) => {
+            let mut role = role.clone();
+            if role.session_name.is_empty() {
+                role.session_name = default_session_name(SystemTime::now());
+            }
+            let flow = FlowExchange::new(AssumeRoleFlow::new(sts.clone(), base, role));
+            driver::resolve_async(flow, &plan.transport).await
+        }
     }
+}
+
+/// A fresh chain for one refresh. Building it reads the shared files, so it
+/// runs on the blocking pool.
+async fn chain(env: Env, profile: Option<String>) -> Result<DefaultChain, ProviderError> {
+    driver::on_blocking_pool(move || {
+        // The signer's region is settled: no need to ask the instance
+        // metadata service for one on each refresh.
+        let mut builder = DefaultChain::builder(env).region_from_imds(false);
+        if let Some(p) = &profile {
+            builder = builder.profile(p);
+        }
+        builder.build()
+    })
+    .await?
 }
 
 #[cfg(test)]

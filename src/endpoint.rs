@@ -443,10 +443,10 @@ pub fn infer(host: &str) -> Option<Endpoint> {
         Suffix::DualStack(p) => regional(&labels, p, true)?,
     };
     // The region must belong to the partition the suffix names.
-    if let Some(region) = &found.region {
-        if Partition::of_region(region) != Some(found.partition) {
-            return None;
-        }
+    if let Some(region) = &found.region
+        && Partition::of_region(region) != Some(found.partition)
+    {
+        return None;
     }
     Some(found)
 }
@@ -601,32 +601,32 @@ fn on_aws(labels: &[&str]) -> Option<Endpoint> {
 fn s3(labels: &[&str], suffix: Option<Partition>) -> Option<Endpoint> {
     // Regional forms end with the region; the label before it (or the one
     // before `dualstack`) names the S3 endpoint kind.
-    if let Some((region, rest)) = labels.split_last() {
-        if let Some(p) = partition_for(region, suffix) {
-            let (rest, dual_stack) = match rest.split_last() {
-                Some((&"dualstack", before)) => (before, true),
-                _ => (rest, false),
-            };
-            let (kind, before) = rest.split_last()?;
-            let (kind, fips) = match kind.strip_suffix("-fips") {
-                Some(k) => (k, true),
-                None => (*kind, false),
-            };
-            let service = match kind {
-                // bucket.s3.region, s3.region
-                "s3" => "s3",
-                // name-account.s3-accesspoint.region
-                "s3-accesspoint" if !before.is_empty() => "s3",
-                // account.s3-control.region
-                "s3-control" if !before.is_empty() => "s3",
-                // name-account.s3-object-lambda.region
-                "s3-object-lambda" if !before.is_empty() => "s3-object-lambda",
-                // bucket--zone--x-s3.s3express-zone.region, s3express-control.region
-                k if k.starts_with("s3express-") => "s3express",
-                _ => return None,
-            };
-            return Some(endpoint(service, Some(region), p, fips, dual_stack));
-        }
+    if let Some((region, rest)) = labels.split_last()
+        && let Some(p) = partition_for(region, suffix)
+    {
+        let (rest, dual_stack) = match rest.split_last() {
+            Some((&"dualstack", before)) => (before, true),
+            _ => (rest, false),
+        };
+        let (kind, before) = rest.split_last()?;
+        let (kind, fips) = match kind.strip_suffix("-fips") {
+            Some(k) => (k, true),
+            None => (*kind, false),
+        };
+        let service = match kind {
+            // bucket.s3.region, s3.region
+            "s3" => "s3",
+            // name-account.s3-accesspoint.region
+            "s3-accesspoint" if !before.is_empty() => "s3",
+            // account.s3-control.region
+            "s3-control" if !before.is_empty() => "s3",
+            // name-account.s3-object-lambda.region
+            "s3-object-lambda" if !before.is_empty() => "s3-object-lambda",
+            // bucket--zone--x-s3.s3express-zone.region, s3express-control.region
+            k if k.starts_with("s3express-") => "s3express",
+            _ => return None,
+        };
+        return Some(endpoint(service, Some(region), p, fips, dual_stack));
     }
     // Forms without a region label exist in the standard partition only.
     if suffix.is_some() {

@@ -22,9 +22,10 @@
 //! - **Runtime.** It needs a tokio runtime (multi-thread or
 //!   current-thread) with the time driver enabled; its futures are `Send`,
 //!   and nothing in it blocks an async thread: the state sits behind a
-//!   mutex held only for a few instructions, and the fetch is async (the
-//!   chain's file reads and `credential_process` run on the blocking pool,
-//!   see [`crate::driver::resolve_async`]).
+//!   mutex held only for a few instructions, and the fetch is async (run
+//!   by [`crate::driver::resolve_async`], the default chain sends its
+//!   requests through the async transport, and reads its files and runs
+//!   `credential_process` on the blocking pool).
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
@@ -296,10 +297,10 @@ impl RefreshingCredentials {
             }
             // A refresh finished while this call waited, and failed: share
             // its outcome rather than asking again at once.
-            if state.generation != generation {
-                if let Some(e) = &state.last_error {
-                    return Err(e.clone());
-                }
+            if state.generation != generation
+                && let Some(e) = &state.last_error
+            {
+                return Err(e.clone());
             }
         }
         self.inner.fetch_and_store().await

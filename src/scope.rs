@@ -48,10 +48,10 @@ impl AmzDate {
             /// rates ask for the same second many times.
             static LAST: Cell<Option<AmzDate>> = const { Cell::new(None) };
         }
-        if let Ok(Some(last)) = LAST.try_with(Cell::get) {
-            if last.unix == secs {
-                return Ok(last);
-            }
+        if let Ok(Some(last)) = LAST.try_with(Cell::get)
+            && last.unix == secs
+        {
+            return Ok(last);
         }
         let date = Self::compute(secs)?;
         let _ = LAST.try_with(|last| last.set(Some(date)));
@@ -205,7 +205,7 @@ fn unix_from_parts(y: u64, mo: u64, d: u64, h: u64, mi: u64, s: u64) -> Option<u
     if s > 59 {
         return None;
     }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
     let month_days = [
         31,
         if leap { 29 } else { 28 },

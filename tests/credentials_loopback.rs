@@ -101,10 +101,10 @@ fn container_endpoint_over_loopback_with_token_file() {
             if line == "\r\n" || line.is_empty() {
                 break;
             }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("authorization") {
-                    authorization = Some(value.trim().to_owned());
-                }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("authorization")
+            {
+                authorization = Some(value.trim().to_owned());
             }
         }
         let body = if authorization.as_deref() == Some("pod-identity-token") {

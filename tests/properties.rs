@@ -255,12 +255,11 @@ proptest! {
         let again = SignableRequest::new(&method, &uri, &list)
             .and_then(|r| CanonicalRequest::new(&r, &payload, &settings));
         prop_assert_eq!(&from_text, &again);
-        if let (Ok(text), Some(req)) = (&from_text, http_request(&method, &uri, &headers)) {
-            if let Ok(from_http) = SignableRequest::from_request(&req)
+        if let (Ok(text), Some(req)) = (&from_text, http_request(&method, &uri, &headers))
+            && let Ok(from_http) = SignableRequest::from_request(&req)
                 .and_then(|r| CanonicalRequest::new(&r, &payload, &settings))
             {
                 prop_assert_eq!(text, &from_http);
             }
-        }
     }
 }

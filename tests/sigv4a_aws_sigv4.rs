@@ -128,7 +128,7 @@ fn case(rng: &mut Rng, presign: bool) -> Case {
         ("content-md5", &["1B2M2Y8AsgTpgAmY7PhCfg=="]),
     ];
     for (name, values) in optional {
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             headers.push((name, (*rng.pick(values)).to_owned()));
         }
     }
@@ -148,7 +148,7 @@ fn case(rng: &mut Rng, presign: bool) -> Case {
         service,
         region_set,
         served,
-        token: rng.next() % 3 == 0,
+        token: rng.next().is_multiple_of(3),
         presign,
         time: UNIX_EPOCH + Duration::from_secs(1_600_000_000 + rng.next() % 300_000_000),
     }

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::*;
+use crate::driver::{Timeouts, TransportError};
 use crate::provider::VarsEnvironment;
 
 /// A transport that must never be called: building fetches nothing.

@@ -60,26 +60,48 @@ impl<'b> Run<'b> {
         }
     }
 
-    /// Hands the outcome of the request's last attempt to the exchange: the
+    /// Concludes a request with the outcome of its last attempt: the
     /// response, or what kept it from coming (with the endpoint, the
     /// attempts and the time spent, so the exchange's error says it all).
-    pub(crate) fn finish<E: Exchange>(
+    /// A request that could not be sent is recorded for the run's error.
+    pub(crate) fn conclude(
         &mut self,
-        exchange: &mut E,
         attempts: Attempts,
         outcome: Result<http::Response<Vec<u8>>, TransportError>,
-        now: std::time::SystemTime,
-    ) -> Result<(), ResolveError> {
-        let result = match outcome {
-            Ok(response) => exchange.handle_response(&response, now),
+    ) -> Outcome {
+        match outcome {
+            Ok(response) => Outcome::Answer(response),
             Err(error) => {
                 let failure = attempts.failure(error);
-                let result = exchange.handle_send_error(&failure);
-                self.unreachable.push(failure);
-                result
+                self.unreachable.push(failure.clone());
+                Outcome::Unreachable(failure)
             }
-        };
-        result.map_err(|e| self.fail(e))
+        }
+    }
+}
+
+/// How a request ended, to hand to the exchange.
+#[allow(clippy::large_enum_variant)] // made once per request, moved at once
+pub(crate) enum Outcome {
+    /// The response.
+    Answer(http::Response<Vec<u8>>),
+    /// No response, after every attempt the budget allowed.
+    Unreachable(TransportFailure),
+}
+
+impl Outcome {
+    /// Hands the outcome to the exchange, then polls it for its next step
+    /// (both may read or write local files, or run a process).
+    pub(crate) fn hand_to<E: Exchange>(
+        self,
+        exchange: &mut E,
+        now: std::time::SystemTime,
+    ) -> Result<Step<E::Output>, ProviderError> {
+        match self {
+            Outcome::Answer(response) => exchange.handle_response(&response, now)?,
+            Outcome::Unreachable(failure) => exchange.handle_send_error(&failure)?,
+        }
+        exchange.poll(now)
     }
 }
 

@@ -78,13 +78,13 @@ pub fn resolve_with<E: Exchange, T: Transport + ?Sized>(
     budgets: &Budgets,
 ) -> Result<E::Output, ResolveError> {
     let mut run = Run::new(budgets);
+    let mut step = exchange.poll(SystemTime::now());
     loop {
-        let step = exchange.poll(SystemTime::now());
         let mut attempts = match run.start(step, exchange.endpoint())? {
             Started::Done(out) => return Ok(out),
             Started::Send(attempts) => attempts,
         };
-        let outcome = loop {
+        let sent = loop {
             let sent = attempts
                 .next()
                 .and_then(|(request, timeouts)| transport.send(request, timeouts));
@@ -94,6 +94,8 @@ pub fn resolve_with<E: Exchange, T: Transport + ?Sized>(
                 Verdict::Retry(pause) => std::thread::sleep(pause),
             }
         };
-        run.finish(exchange, attempts, outcome, SystemTime::now())?;
+        step = run
+            .conclude(attempts, sent)
+            .hand_to(exchange, SystemTime::now());
     }
 }

@@ -26,10 +26,14 @@
 //! - [`Budget`] holds the time limits the AWS SDKs use for each kind of
 //!   endpoint: the instance metadata service and container endpoints get a
 //!   short connect timeout, one retry and a small total, then the chain
-//!   moves on; STS gets longer limits.
+//!   moves on; STS, IAM Identity Center (the portal and its OIDC service)
+//!   and `aws login`'s sign-in service get longer limits. The driver picks
+//!   the budget of each request by [`Exchange::endpoint`].
 //! - [`resolve`] runs an exchange with a blocking transport; `resolve_async`
-//!   (feature `tokio`) with an async one, and runs the flows' file and
-//!   process reads on tokio's blocking pool.
+//!   (feature `tokio`) with an async one, on the runtime: its requests go
+//!   through the async transport, and the exchange's local steps (the
+//!   chain's file reads and writes, `credential_process`) run on tokio's
+//!   blocking pool.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -83,7 +87,7 @@ mod ureq;
 
 pub use blocking::{Transport, resolve, resolve_with};
 #[cfg(feature = "tokio")]
-pub(crate) use nonblocking::send_within;
+pub(crate) use nonblocking::on_blocking_pool;
 #[cfg(feature = "tokio")]
 pub use nonblocking::{AsyncTransport, resolve_async, resolve_async_with};
 #[cfg(feature = "reqwest")]
@@ -357,7 +361,8 @@ pub enum Endpoint {
     InstanceMetadata,
     /// A container credentials endpoint.
     Container,
-    /// STS or another AWS service.
+    /// STS, IAM Identity Center (the portal and its OIDC service), the
+    /// `aws login` sign-in service, or another AWS service.
     Service,
 }
 
@@ -438,6 +443,7 @@ impl Exchange for DefaultChain {
         match self.pending_service() {
             Some("imds") => Endpoint::InstanceMetadata,
             Some("container") => Endpoint::Container,
+            // `sts`, `sso` (the portal and its OIDC service), `signin`.
             _ => Endpoint::Service,
         }
     }

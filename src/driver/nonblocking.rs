@@ -4,7 +4,7 @@ use std::future::Future;
 use std::time::SystemTime;
 
 use super::attempts::{Run, Started, Verdict};
-use super::{Budgets, Exchange, ResolveError, Timeouts, TransportError};
+use super::{Budgets, Exchange, ResolveError, Step, Timeouts, TransportError};
 use crate::provider::ProviderError;
 
 /// Sends one request and reads the whole response, asynchronously: the
@@ -59,11 +59,30 @@ impl<T: AsyncTransport + ?Sized> AsyncTransport for std::sync::Arc<T> {
 /// Runs an exchange to the end with an async transport and the SDKs'
 /// budgets ([`Budgets::default`]).
 ///
-/// Needs a tokio runtime (multi-thread or current-thread): the exchange's
-/// own steps, which may read the shared files or run `credential_process`,
-/// run on tokio's blocking pool (`spawn_blocking`), so no async thread
-/// ever blocks; every attempt is cut off at its budget with
-/// `tokio::time::timeout`, whatever the transport does.
+/// Its future is `Send` (a task on a multi-thread runtime may hold it, or
+/// `tokio::spawn` it) and it never blocks an async thread:
+///
+/// - **Requests** go through `transport`, each attempt within its budget
+///   (chosen per endpoint by [`Exchange::endpoint`]: the instance metadata
+///   service, a container endpoint, or STS, IAM Identity Center and
+///   `aws login`'s sign-in service), and cut off at that budget with
+///   `tokio::time::timeout` whatever the transport does. No thread waits
+///   on the network.
+/// - **The exchange's own steps** ([`Exchange::poll`], then
+///   [`Exchange::handle_response`] with the next poll) run on tokio's
+///   blocking pool with `spawn_blocking`, one hop per request, as
+///   `tokio::fs` does for its reads. For the default chain these steps
+///   are local: reading the shared files, the web identity token and the
+///   SSO and `aws login` token caches, writing a refreshed cache, and
+///   running `credential_process`, which may take seconds (it is a
+///   program of the user's, often one that calls out itself).
+///
+/// # What it needs from a runtime
+///
+/// A tokio runtime, multi-thread or current-thread, with the time driver
+/// enabled (`tokio::time`) and its blocking pool (every runtime has one;
+/// `max_blocking_threads` bounds it). The exchange and its output move
+/// between threads, hence `Send + 'static`.
 ///
 /// # Errors
 ///
@@ -84,7 +103,7 @@ where
 ///
 /// As [`resolve_async`].
 pub async fn resolve_async_with<E, T>(
-    mut exchange: E,
+    exchange: E,
     transport: &T,
     budgets: &Budgets,
 ) -> Result<E::Output, ResolveError>
@@ -94,24 +113,15 @@ where
     T: AsyncTransport + ?Sized,
 {
     let mut run = Run::new(budgets);
+    let (mut exchange, mut step) = local(exchange, |e| e.poll(SystemTime::now()))
+        .await
+        .map_err(|e| run.fail(e))?;
     loop {
-        // The exchange's own steps may read files or run a process.
-        let polled = tokio::task::spawn_blocking(move || {
-            let step = exchange.poll(SystemTime::now());
-            (exchange, step)
-        })
-        .await;
-        let step;
-        (exchange, step) = polled.map_err(|e| {
-            run.fail(ProviderError::Process {
-                message: format!("the blocking task stopped: {e}"),
-            })
-        })?;
         let mut attempts = match run.start(step, exchange.endpoint())? {
             Started::Done(out) => return Ok(out),
             Started::Send(attempts) => attempts,
         };
-        let outcome = loop {
+        let sent = loop {
             let sent = match attempts.next() {
                 Ok((request, timeouts)) => send_within(transport, request, timeouts).await,
                 Err(error) => Err(error),
@@ -122,13 +132,48 @@ where
                 Verdict::Retry(pause) => tokio::time::sleep(pause).await,
             }
         };
-        run.finish(&mut exchange, attempts, outcome, SystemTime::now())?;
+        let outcome = run.conclude(attempts, sent);
+        (exchange, step) = local(exchange, move |e| outcome.hand_to(e, SystemTime::now()))
+            .await
+            .map_err(|e| run.fail(e))?;
     }
+}
+
+/// The exchange and what one of its steps gave.
+type Stepped<E> = (E, Result<Step<<E as Exchange>::Output>, ProviderError>);
+
+/// Runs one of the exchange's own steps on tokio's blocking pool, and
+/// hands the exchange back with the step's result.
+async fn local<E, F>(mut exchange: E, step: F) -> Result<Stepped<E>, ProviderError>
+where
+    E: Exchange + Send + 'static,
+    E::Output: Send + 'static,
+    F: FnOnce(&mut E) -> Result<Step<E::Output>, ProviderError> + Send + 'static,
+{
+    on_blocking_pool(move || {
+        let stepped = step(&mut exchange);
+        (exchange, stepped)
+    })
+    .await
+}
+
+/// Runs local work (file reads and writes, a process) on tokio's blocking
+/// pool.
+pub(crate) async fn on_blocking_pool<R, F>(work: F) -> Result<R, ProviderError>
+where
+    R: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ProviderError::Process {
+            message: format!("the blocking task stopped: {e}"),
+        })
 }
 
 /// Sends with `transport`, cut off at `timeouts.total` whatever the
 /// transport does.
-pub(crate) async fn send_within<T: AsyncTransport + ?Sized>(
+async fn send_within<T: AsyncTransport + ?Sized>(
     transport: &T,
     request: http::Request<Vec<u8>>,
     timeouts: Timeouts,

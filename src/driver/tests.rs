@@ -1,6 +1,6 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::*;
 use crate::provider::imds::ImdsConfig;
@@ -8,7 +8,7 @@ use crate::provider::imds::ImdsConfig;
 /// Answers from a script, recording each request's timeouts.
 struct Script {
     answers: RefCell<VecDeque<Result<http::Response<Vec<u8>>, TransportError>>>,
-    seen: RefCell<Vec<(String, Timeouts)>>,
+    seen: RefCell<Vec<(http::Uri, Timeouts)>>,
 }
 
 impl Script {
@@ -28,7 +28,7 @@ impl Transport for Script {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         self.seen
             .borrow_mut()
-            .push((request.uri().path().to_owned(), timeouts));
+            .push((request.uri().clone(), timeouts));
         self.answers
             .borrow_mut()
             .pop_front()
@@ -67,7 +67,7 @@ fn imds_flow_runs_to_the_end_and_retries_a_timeout_once() {
     let creds = resolve_with(&mut flow, &script, &fast()).unwrap();
     assert_eq!(creds.access_key_id(), "ASIAIMDS");
     let seen = script.seen.borrow();
-    let paths: Vec<&str> = seen.iter().map(|(p, _)| p.as_str()).collect();
+    let paths: Vec<&str> = seen.iter().map(|(uri, _)| uri.path()).collect();
     assert_eq!(
         paths,
         [
@@ -177,4 +177,170 @@ fn transport_errors_say_their_kind() {
     );
     let io = std::io::Error::new(std::io::ErrorKind::WouldBlock, "read timed out");
     assert!(TransportError::from_io(&io).is_timeout());
+}
+
+/// The budget a request was given, by its connect timeout (each preset
+/// has its own).
+fn budget_name(timeouts: Timeouts) -> &'static str {
+    let budgets = Budgets::default();
+    if timeouts.connect == budgets.imds.connect_timeout {
+        "imds"
+    } else if timeouts.connect == budgets.container.connect_timeout {
+        "container"
+    } else if timeouts.connect == budgets.service.connect_timeout {
+        "service"
+    } else {
+        "unknown"
+    }
+}
+
+/// Runs a chain over scripted answers and lists each request's host, path
+/// and budget.
+fn chain_requests(
+    env: crate::provider::env::tests::FakeEnv,
+    profile: Option<&str>,
+    answers: Vec<Result<http::Response<Vec<u8>>, TransportError>>,
+) -> (Result<Resolved, ResolveError>, Vec<String>) {
+    let script = Script::new(answers);
+    let mut chain = DefaultChain::new(env, profile).unwrap();
+    let resolved = resolve(&mut chain, &script);
+    let seen = script
+        .seen
+        .borrow()
+        .iter()
+        .map(|(uri, timeouts)| {
+            format!(
+                "{}{} {}",
+                uri.host().unwrap_or_default(),
+                uri.path(),
+                budget_name(*timeouts)
+            )
+        })
+        .collect();
+    (resolved, seen)
+}
+
+#[test]
+fn the_chain_gives_each_request_the_budget_of_its_endpoint() {
+    use crate::provider::env::tests::FakeEnv;
+    let files = [
+        ("AWS_CONFIG_FILE", "/cfg"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
+    ];
+    let assume_role = ok(
+        200,
+        "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAROLE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2100-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>",
+    );
+
+    // A role on top of the instance metadata service, then the region
+    // lookup: IMDS, STS, IMDS again.
+    let env = FakeEnv::with(&files).file(
+        "/cfg",
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Ec2InstanceMetadata\n",
+    );
+    let answers = vec![
+        ok(200, "token"),
+        ok(200, "role"),
+        ok(200, CREDS),
+        assume_role.clone(),
+        ok(200, "eu-west-3"),
+    ];
+    let (resolved, seen) = chain_requests(env, Some("r"), answers);
+    let resolved = resolved.unwrap();
+    assert_eq!(resolved.credentials.access_key_id(), "ASIAROLE");
+    assert_eq!(resolved.region.as_deref(), Some("eu-west-3"));
+    assert_eq!(
+        seen,
+        [
+            "169.254.169.254/latest/api/token imds",
+            "169.254.169.254/latest/meta-data/iam/security-credentials/ imds",
+            "169.254.169.254/latest/meta-data/iam/security-credentials/role imds",
+            "sts.amazonaws.com/ service",
+            "169.254.169.254/latest/meta-data/placement/region imds",
+        ]
+    );
+
+    // A container endpoint.
+    let mut vars = files.to_vec();
+    vars.extend([
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://127.0.0.1:9/creds",
+        ),
+        ("AWS_REGION", "us-west-2"),
+    ]);
+    let (resolved, seen) = chain_requests(FakeEnv::with(&vars), None, vec![ok(200, CREDS)]);
+    assert_eq!(resolved.unwrap().source.name(), "container");
+    assert_eq!(seen, ["127.0.0.1/creds container"]);
+
+    // IAM Identity Center: the OIDC service refreshes the token, the
+    // portal gives the role's credentials.
+    let (env, _) = crate::provider::chain::tests::sso_profile(
+        &[],
+        SystemTime::now() + Duration::from_secs(60),
+    );
+    let answers = vec![
+        ok(
+            200,
+            r#"{"accessToken":"new","expiresIn":3600,"tokenType":"Bearer"}"#,
+        ),
+        ok(
+            200,
+            r#"{"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"s","sessionToken":"t","expiration":4102444800000}}"#,
+        ),
+    ];
+    let (resolved, seen) = chain_requests(env, Some("dev"), answers);
+    assert_eq!(resolved.unwrap().credentials.access_key_id(), "ASIASSO");
+    assert_eq!(
+        seen,
+        [
+            "oidc.eu-west-1.amazonaws.com/token service",
+            "portal.sso.eu-west-1.amazonaws.com/federation/credentials service",
+        ]
+    );
+}
+
+/// An `aws login` session near its end is refreshed at the sign-in
+/// service, with the services' budget.
+#[cfg(feature = "login")]
+#[test]
+fn the_chain_refreshes_an_aws_login_session_with_the_service_budget() {
+    use crate::provider::env::tests::FakeEnv;
+    let session = "arn:aws:sts::012345678910:assumed-role/Admin/admin";
+    let soon = crate::provider::format_time(SystemTime::now() + Duration::from_secs(60));
+    let cache = serde_json::json!({
+        "accessToken": {
+            "accessKeyId": "ASIAOLD",
+            "secretAccessKey": "old",
+            "sessionToken": "oldtoken",
+            "accountId": "012345678901",
+            "expiresAt": soon,
+        },
+        "clientId": "arn:aws:signin:::devtools/same-device",
+        "refreshToken": "rt",
+        "dpopKey": crate::provider::login::tests::KEY,
+    });
+    let env = FakeEnv::with(&[
+        ("AWS_CONFIG_FILE", "/cfg"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
+        ("HOME", "/home"),
+        ("AWS_REGION", "us-west-2"),
+    ])
+    .file(
+        "/cfg",
+        &format!("[profile signin]\nlogin_session = {session}\n"),
+    )
+    .file(
+        &format!(
+            "/home/.aws/login/cache/{}",
+            crate::provider::login::cache_file_name(session)
+        ),
+        &cache.to_string(),
+    );
+    let answer = r#"{"accessToken":{"accessKeyId":"ASIANEW","secretAccessKey":"new","sessionToken":"newtoken"},"tokenType":"aws_sigv4","expiresIn":900,"refreshToken":"rt2"}"#;
+    let (resolved, seen) = chain_requests(env, Some("signin"), vec![ok(200, answer)]);
+    let resolved = resolved.unwrap();
+    assert_eq!(resolved.source.name(), "login");
+    assert_eq!(resolved.credentials.access_key_id(), "ASIANEW");
+    assert_eq!(seen, ["us-west-2.signin.aws.amazon.com/v1/token service"]);
 }

@@ -144,13 +144,13 @@ impl CredentialsCache {
     {
         let mut state = self.lock();
         loop {
-            if let Some(c) = &state.current {
-                if fresh_at(c, now, self.window) {
-                    return Ok(Cached {
-                        credentials: c.clone(),
-                        refresh_error: None,
-                    });
-                }
+            if let Some(c) = &state.current
+                && fresh_at(c, now, self.window)
+            {
+                return Ok(Cached {
+                    credentials: c.clone(),
+                    refresh_error: None,
+                });
             }
             if !state.refreshing {
                 break;

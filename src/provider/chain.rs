@@ -725,10 +725,10 @@ impl DefaultChain {
     fn poll_inner(&mut self, now: SystemTime) -> Result<ChainStep, ProviderError> {
         loop {
             if self.found.is_some() {
-                if let Some(flow) = &mut self.region_flow {
-                    if let Ok(r) = flow.poll_request(now) {
-                        return Ok(ChainStep::Send(r));
-                    }
+                if let Some(flow) = &mut self.region_flow
+                    && let Ok(r) = flow.poll_request(now)
+                {
+                    return Ok(ChainStep::Send(r));
                 }
                 return self.finish_region();
             }
@@ -785,16 +785,17 @@ impl DefaultChain {
         source: Source,
         now: SystemTime,
     ) -> Result<ChainStep, ProviderError> {
-        if self.region.is_none() && self.region_from_imds && self.sources == Sources::All {
-            if let Ok(Some(config)) =
+        if self.region.is_none()
+            && self.region_from_imds
+            && self.sources == Sources::All
+            && let Ok(Some(config)) =
                 ImdsConfig::resolve(&*self.env, self.profiles.get(&self.profile), &self.imds)
-            {
-                let mut flow = ImdsRegionFlow::new(config, self.imds_token.take(), now);
-                if let Ok(request) = flow.poll_request(now) {
-                    self.region_flow = Some(flow);
-                    self.found = Some((credentials, source));
-                    return Ok(ChainStep::Send(request));
-                }
+        {
+            let mut flow = ImdsRegionFlow::new(config, self.imds_token.take(), now);
+            if let Ok(request) = flow.poll_request(now) {
+                self.region_flow = Some(flow);
+                self.found = Some((credentials, source));
+                return Ok(ChainStep::Send(request));
             }
         }
         Ok(ChainStep::Done(Resolved {
@@ -1237,7 +1238,7 @@ impl DefaultChain {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::UNIX_EPOCH;
 
     use super::*;
@@ -1733,10 +1734,11 @@ mod tests {
         assert_eq!(r.region.as_deref(), Some("ap-southeast-2"));
     }
 
-    #[test]
-    fn an_sso_profile_refreshes_its_token_writes_the_cache_and_gets_role_credentials() {
-        use crate::provider::format_time;
-        let soon = format_time(NOW + std::time::Duration::from_secs(60));
+    /// An IAM Identity Center profile, `dev` (session `corp`, region
+    /// `eu-west-1`), whose cached token expires at `expires`, with the
+    /// environment's `vars`; and the cache's path.
+    pub(crate) fn sso_profile(vars: &[(&str, &str)], expires: SystemTime) -> (FakeEnv, String) {
+        let soon = crate::provider::format_time(expires);
         let cache = format!(
             r#"{{"accessToken":"old","expiresAt":"{soon}","refreshToken":"rt","clientId":"cid","clientSecret":"cs","registrationExpiresAt":"2099-01-01T00:00:00Z","region":"eu-west-1","startUrl":"https://corp.awsapps.com/start"}}"#
         );
@@ -1751,12 +1753,30 @@ mod tests {
             }
             .cache_file_name()
         );
-        let env = base(&[("HOME", "/home"), ("AWS_PROFILE", "dev")])
+        let mut all = vec![
+            ("AWS_CONFIG_FILE", "/cfg"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/creds"),
+            ("HOME", "/home"),
+        ];
+        all.extend_from_slice(vars);
+        let env = FakeEnv::with(&all)
             .file(
                 "/cfg",
                 "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-1\n[sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://corp.awsapps.com/start\n",
             )
             .file(&cache_path, &cache);
+        (env, cache_path)
+    }
+
+    #[test]
+    fn an_sso_profile_refreshes_its_token_writes_the_cache_and_gets_role_credentials() {
+        let (env, cache_path) = sso_profile(
+            &[
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+                ("AWS_PROFILE", "dev"),
+            ],
+            NOW + std::time::Duration::from_secs(60),
+        );
         let written = env.written.clone();
         let mut chain = DefaultChain::new(env, None).unwrap();
         let ChainStep::Send(r) = chain.poll(NOW).unwrap() else {

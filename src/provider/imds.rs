@@ -557,16 +557,16 @@ fn http_error(status: u16, body: &[u8]) -> ProviderError {
 /// [`ProviderError::InvalidResponse`] when the body is not the JSON credentials document or a field is missing or invalid.
 pub fn parse_imds_credentials(body: &[u8]) -> Result<Credentials, ProviderError> {
     let map = json::object(body, S)?;
-    if let Some(code) = json::opt_str(&map, "Code", S)? {
-        if code != "Success" {
-            let message = json::opt_str(&map, "Message", S)?.unwrap_or("").to_owned();
-            return Err(ProviderError::Service {
-                service: S,
-                status: 200,
-                code: code.to_owned(),
-                message,
-            });
-        }
+    if let Some(code) = json::opt_str(&map, "Code", S)?
+        && code != "Success"
+    {
+        let message = json::opt_str(&map, "Message", S)?.unwrap_or("").to_owned();
+        return Err(ProviderError::Service {
+            service: S,
+            status: 200,
+            code: code.to_owned(),
+            message,
+        });
     }
     let key = json::req_str(&map, "AccessKeyId", S)?;
     let secret = json::req_str(&map, "SecretAccessKey", S)?;

@@ -251,10 +251,11 @@ fn section_kind(inner: &str, kind: FileKind, rules: ProfileRules) -> SectionKind
 fn strip_inline_comment(value: &str) -> &str {
     let bytes = value.as_bytes();
     for (i, pair) in bytes.windows(2).enumerate() {
-        if let [a, b] = pair {
-            if (*a == b' ' || *a == b'\t') && (*b == b'#' || *b == b';') {
-                return value.get(..i).unwrap_or(value);
-            }
+        if let [a, b] = pair
+            && (*a == b' ' || *a == b'\t')
+            && (*b == b'#' || *b == b';')
+        {
+            return value.get(..i).unwrap_or(value);
         }
     }
     value
@@ -282,15 +283,15 @@ fn parse_sdk(
     let mut sections: Vec<(SectionKind, Profile)> = Vec::new();
     let mut current: Option<Current> = None;
     let finish = |sections: &mut Vec<(SectionKind, Profile)>, current: &mut Option<Current>| {
-        if let Some(c) = current.take() {
-            if let (Some(key), Some((_, profile))) = (c.key, sections.last_mut()) {
-                if let Some(sub) = c.sub {
-                    profile.sub_sections.insert(key.clone(), sub);
-                } else {
-                    profile.sub_sections.remove(&key);
-                }
-                profile.properties.insert(key, c.value);
+        if let Some(c) = current.take()
+            && let (Some(key), Some((_, profile))) = (c.key, sections.last_mut())
+        {
+            if let Some(sub) = c.sub {
+                profile.sub_sections.insert(key.clone(), sub);
+            } else {
+                profile.sub_sections.remove(&key);
             }
+            profile.properties.insert(key, c.value);
         }
     };
     for (index, raw_line) in text.split('\n').enumerate() {
@@ -466,10 +467,8 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
             continue;
         }
         if stripped.is_empty() {
-            if in_value {
-                if let Some(opt) = sections.last_mut().and_then(|s| s.opts.last_mut()) {
-                    opt.lines.push(Zeroizing::new(String::new()));
-                }
+            if in_value && let Some(opt) = sections.last_mut().and_then(|s| s.opts.last_mut()) {
+                opt.lines.push(Zeroizing::new(String::new()));
             }
             continue;
         }
@@ -481,25 +480,25 @@ pub fn parse_ini(text: &str, file: &str) -> Result<Vec<Section>, ProviderError> 
             continue;
         }
         indent_level = indent;
-        if let Some(after) = stripped.strip_prefix('[') {
-            if let Some(close) = after.rfind(']').filter(|&i| i > 0) {
-                let name = after.get(..close).unwrap_or("");
-                if let Some(first) = section_lines.get(name) {
-                    return Err(err(
-                        lineno,
-                        format!("section [{name}] already appears on line {first}"),
-                    ));
-                }
-                section_lines.insert(name.to_owned(), lineno);
-                sections.push(Raw {
-                    name: name.to_owned(),
-                    line: lineno,
-                    opts: Vec::new(),
-                    keys: BTreeMap::new(),
-                });
-                in_value = false;
-                continue;
+        if let Some(after) = stripped.strip_prefix('[')
+            && let Some(close) = after.rfind(']').filter(|&i| i > 0)
+        {
+            let name = after.get(..close).unwrap_or("");
+            if let Some(first) = section_lines.get(name) {
+                return Err(err(
+                    lineno,
+                    format!("section [{name}] already appears on line {first}"),
+                ));
             }
+            section_lines.insert(name.to_owned(), lineno);
+            sections.push(Raw {
+                name: name.to_owned(),
+                line: lineno,
+                opts: Vec::new(),
+                keys: BTreeMap::new(),
+            });
+            in_value = false;
+            continue;
         }
         let Some(section) = sections.last_mut() else {
             return Err(err(lineno, "a key outside any [section]".to_owned()));
@@ -878,15 +877,15 @@ pub fn file_path(env: &dyn Environment, var: &str, default: &str) -> Option<Path
 }
 
 pub(crate) fn expand_home(env: &dyn Environment, path: &str) -> PathBuf {
-    if path == "~" {
-        if let Some(home) = env.home_dir() {
-            return home;
-        }
+    if path == "~"
+        && let Some(home) = env.home_dir()
+    {
+        return home;
     }
-    if let Some(rest) = path.strip_prefix("~/") {
-        if let Some(home) = env.home_dir() {
-            return home.join(rest);
-        }
+    if let Some(rest) = path.strip_prefix("~/")
+        && let Some(home) = env.home_dir()
+    {
+        return home.join(rest);
     }
     PathBuf::from(path)
 }

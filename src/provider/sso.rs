@@ -137,15 +137,15 @@ impl SsoConfig {
                             ),
                         )
                     })?;
-                if let Some(own) = get(key) {
-                    if own != value {
-                        return Err(invalid(
-                            name,
-                            format!(
-                                "its {key} differs from the one of the sso-session {session_name:?}"
-                            ),
-                        ));
-                    }
+                if let Some(own) = get(key)
+                    && own != value
+                {
+                    return Err(invalid(
+                        name,
+                        format!(
+                            "its {key} differs from the one of the sso-session {session_name:?}"
+                        ),
+                    ));
                 }
                 Ok(value.to_owned())
             };
