@@ -167,6 +167,36 @@ impl std::str::FromStr for PayloadHash {
     }
 }
 
+/// The header that carries the length of an `aws-chunked` body's data.
+pub(crate) const X_AMZ_DECODED_CONTENT_LENGTH: &str = "x-amz-decoded-content-length";
+/// The header that names an `aws-chunked` body's trailing headers.
+pub(crate) const X_AMZ_TRAILER: &str = "x-amz-trailer";
+
+/// The largest decoded length of an `aws-chunked` body accepted (2^62
+/// bytes), so that every length computed from it fits in a `u64`. S3's
+/// largest object is 5 TiB.
+pub(crate) const MAX_DECODED_LENGTH: u64 = 1 << 62;
+
+/// The checksum headers an `aws-chunked` trailer may carry (the value of
+/// `x-amz-trailer`), as S3 reads them.
+pub(crate) const TRAILER_CHECKSUMS: [&str; 5] = [
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+];
+
+/// Reads an `x-amz-decoded-content-length` value: decimal bytes (spaces
+/// and tabs around it allowed), at most [`MAX_DECODED_LENGTH`].
+pub(crate) fn parse_decoded_length(text: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(text).ok()?.trim_matches([' ', '\t']);
+    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok().filter(|n| *n <= MAX_DECODED_LENGTH)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

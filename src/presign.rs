@@ -422,6 +422,7 @@ impl Signer {
         now: SystemTime,
     ) -> Result<PresignOutput, Error> {
         self.check_endpoint(request)?;
+        crate::sign::check_streaming(request, payload)?;
         let (secs, date) = self.presign_checks(credentials, expires, now)?;
         let token = credentials.session_token();
         let shape = PresignShape {

@@ -339,6 +339,7 @@ impl Signer {
         auth: &mut Vec<u8>,
     ) -> Result<(Signature, bool), Error> {
         self.check_endpoint(request)?;
+        check_streaming(request, payload)?;
         let scope = self.scope(date);
         let token = signed_token(&self.settings, credentials);
         let shape = HeaderShape {
@@ -553,6 +554,56 @@ pub(crate) fn check_path_to_sign(
     if settings.uri_encoding == UriEncoding::Single && request.path().contains('+') {
         return Err(Error::PlusInPath {
             path: crate::error::lossy(request.path().as_bytes()),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses to sign a streaming (`aws-chunked`) marker for a request that
+/// does not say how to read its body: exactly one
+/// `x-amz-decoded-content-length` (the data's length in decimal bytes) and,
+/// for the markers with a trailer, exactly one `x-amz-trailer` naming an
+/// `x-amz-checksum-*` header (none for the marker without). S3 refuses
+/// such an upload, and so does the verifier.
+/// See <https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html>.
+pub(crate) fn check_streaming(
+    request: &SignableRequest<'_>,
+    payload: &PayloadHash,
+) -> Result<(), Error> {
+    let trailer_wanted = match payload {
+        PayloadHash::StreamingSigned => false,
+        PayloadHash::StreamingSignedTrailer | PayloadHash::StreamingUnsignedTrailer => true,
+        _ => return Ok(()),
+    };
+    let length = request.header_values(crate::payload::X_AMZ_DECODED_CONTENT_LENGTH);
+    if !matches!(length.as_slice(), [one] if crate::payload::parse_decoded_length(one).is_some()) {
+        return Err(Error::InvalidHeaderValue {
+            name: crate::payload::X_AMZ_DECODED_CONTENT_LENGTH.to_owned(),
+            reason: "an aws-chunked upload needs exactly one, the length of its data in decimal bytes",
+        });
+    }
+    let trailers = request.header_values(crate::payload::X_AMZ_TRAILER);
+    let names_checksum = |v: &[u8]| {
+        std::str::from_utf8(v).is_ok_and(|v| {
+            let v = v.trim_matches([' ', '\t']);
+            crate::payload::TRAILER_CHECKSUMS
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(v))
+        })
+    };
+    let ok = match (trailers.as_slice(), trailer_wanted) {
+        ([], false) => true,
+        ([one], true) => names_checksum(one),
+        _ => false,
+    };
+    if !ok {
+        return Err(Error::InvalidHeaderValue {
+            name: crate::payload::X_AMZ_TRAILER.to_owned(),
+            reason: if trailer_wanted {
+                "a marker with a trailer needs exactly one, naming an x-amz-checksum-* header"
+            } else {
+                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer: remove it"
+            },
         });
     }
     Ok(())

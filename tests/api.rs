@@ -242,6 +242,9 @@ fn content_sha256_header_follows_the_setting() {
     assert!(!out.headers().any(|(n, _)| n == "x-amz-content-sha256"));
     let with = signer("sqs")
         .with_settings(Settings::default().with_content_sha256(ContentSha256Header::Include));
+    let streaming: &[(&str, &[u8])] = &[("x-amz-decoded-content-length", b"0")];
+    let req =
+        SignableRequest::new("POST", "https://sqs.us-east-1.amazonaws.com/", streaming).unwrap();
     let out = with
         .signing_output(&req, &PayloadHash::StreamingSigned, t(1))
         .unwrap();

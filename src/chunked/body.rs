@@ -14,9 +14,9 @@ pub const AWS_CHUNKED: &str = "aws-chunked";
 /// The header that carries [`AWS_CHUNKED`].
 pub(crate) const AWS_CHUNKED_HEADER: &str = "content-encoding";
 /// The header that carries the length of the data.
-pub const X_AMZ_DECODED_CONTENT_LENGTH: &str = "x-amz-decoded-content-length";
+pub const X_AMZ_DECODED_CONTENT_LENGTH: &str = crate::payload::X_AMZ_DECODED_CONTENT_LENGTH;
 /// The header that names the trailing headers.
-pub const X_AMZ_TRAILER: &str = "x-amz-trailer";
+pub const X_AMZ_TRAILER: &str = crate::payload::X_AMZ_TRAILER;
 
 /// The exact length in bytes of `body` encoded in chunks of `chunk_size`
 /// bytes of data (the last one shorter), the final empty chunk and the
@@ -51,7 +51,7 @@ pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
 /// The largest decoded length accepted (2^62 bytes), so that every length
 /// computed from it fits in a `u64`. S3's largest object is 5 TiB.
-pub const MAX_DECODED_LENGTH: u64 = 1 << 62;
+pub const MAX_DECODED_LENGTH: u64 = crate::payload::MAX_DECODED_LENGTH;
 
 /// How the chunks and the trailer of an `aws-chunked` body are signed: the
 /// streaming marker sent as `x-amz-content-sha256`.
@@ -194,11 +194,7 @@ impl ChunkedBody {
 
 /// A decimal length of 1 to 19 digits, up to [`MAX_DECODED_LENGTH`].
 fn parse_length(text: &[u8]) -> Option<u64> {
-    let text = std::str::from_utf8(text).ok()?.trim_matches([' ', '\t']);
-    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok().filter(|n| *n <= MAX_DECODED_LENGTH)
+    crate::payload::parse_decoded_length(text)
 }
 
 /// An `aws-chunked` upload to sign: the body, and the size it is cut into.

@@ -305,6 +305,7 @@ impl Signer {
         };
         crate::sign::check_path_to_sign(request, &self.settings)?;
         crate::sign::check_header_signable(request)?;
+        crate::sign::check_streaming(request, payload)?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, &self.settings, &additions)?;
         plan.collect_params(request, &[])?;
