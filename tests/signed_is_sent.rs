@@ -626,3 +626,63 @@ fn each_limit_has_an_accepted_and_a_refused_side() {
         .is_err()
     );
 }
+
+/// The reported inputs, each with its right outcome.
+#[test]
+fn reported_cases() {
+    // An upper-case host: hyper sends the URI's host as written, and the
+    // request is signed as it is sent (the URI is lower-cased first).
+    let creds =
+        Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").unwrap();
+    let signer = Signer::new(creds.clone(), "us-east-1", "service").unwrap();
+    let mut req = http::Request::get("https://Example.AmazonAWS.com/path")
+        .body(Vec::new())
+        .unwrap();
+    signer.sign(&mut req, &PayloadHash::empty(), now()).unwrap();
+    assert_eq!(req.uri().host(), Some("example.amazonaws.com"));
+    let sent = as_sent(&req, Client::Hyper);
+    assert_eq!(sent.headers()["host"], "example.amazonaws.com");
+    let policy = policy_for(Settings::default());
+    verify_request(&sent, Payload::Body(b""), &creds, now(), &policy).unwrap();
+
+    // SessionTokenMode::AddedAfterSigning, signed again after a refresh:
+    // the old token is not signed, the new one is sent.
+    let after = Settings::default().with_session_token(SessionTokenMode::AddedAfterSigning);
+    let old = Credentials::with_session_token("AKIDEXAMPLE", "secret", "OLD-TOKEN", None).unwrap();
+    let new = Credentials::with_session_token("AKIDEXAMPLE", "secret", "NEW-TOKEN", None).unwrap();
+    let mut req = http::Request::get("https://example.amazonaws.com/")
+        .body(Vec::new())
+        .unwrap();
+    let signing = |c: &Credentials| {
+        Signer::new(c.clone(), "us-east-1", "service")
+            .unwrap()
+            .with_settings(after)
+    };
+    signing(&old)
+        .sign(&mut req, &PayloadHash::empty(), now())
+        .unwrap();
+    signing(&new)
+        .sign(&mut req, &PayloadHash::empty(), now())
+        .unwrap();
+    assert_eq!(req.headers()["x-amz-security-token"], "NEW-TOKEN");
+    assert!(
+        !req.headers()["authorization"]
+            .to_str()
+            .unwrap()
+            .contains("x-amz-security-token")
+    );
+    let sent = as_sent(&req, Client::Hyper);
+    verify_request(&sent, Payload::Body(b""), &new, now(), &policy_for(after)).unwrap();
+
+    // 254 to 256 caller headers: refused by the signer (the request as
+    // sent would have more than 256), never signed and then refused.
+    for n in 254..=256 {
+        let headers: Vec<(String, String)> =
+            (0..n).map(|i| (format!("x-h{i}"), "v".into())).collect();
+        assert_eq!(
+            signs_and_verifies(&headers, "a=1", &creds, false, false),
+            Ok(false),
+            "{n}"
+        );
+    }
+}
