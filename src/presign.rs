@@ -423,6 +423,7 @@ impl Signer {
     ) -> Result<PresignOutput, Error> {
         self.check_endpoint(request)?;
         crate::sign::check_streaming(request, payload)?;
+        check_declared_payload(request, payload)?;
         let (secs, date) = self.presign_checks(credentials, expires, now)?;
         let token = credentials.session_token();
         let shape = PresignShape {
@@ -637,6 +638,30 @@ impl Signer {
     }
 }
 
+/// Refuses to presign a request whose own `x-amz-content-sha256` header
+/// declares another payload than the one presigned: the URL cannot change
+/// the header, and a server takes the payload line from it.
+pub(crate) fn check_declared_payload(
+    request: &SignableRequest<'_>,
+    payload: &PayloadHash,
+) -> Result<(), Error> {
+    if !request.has_header(crate::sign::X_AMZ_CONTENT_SHA256) {
+        return Ok(());
+    }
+    let values = request.header_values(crate::sign::X_AMZ_CONTENT_SHA256);
+    let trim = |v: &[u8]| -> Vec<u8> {
+        let s = String::from_utf8_lossy(v);
+        s.trim_matches([' ', '\t']).as_bytes().to_vec()
+    };
+    match values.as_slice() {
+        [one] if trim(one) == payload.as_str().as_bytes() => Ok(()),
+        _ => Err(Error::InvalidHeaderValue {
+            name: crate::sign::X_AMZ_CONTENT_SHA256.to_owned(),
+            reason: "it must be the payload hash being presigned (a presigned URL cannot change it, and a server reads the payload from it)",
+        }),
+    }
+}
+
 /// Refuses what a presigned request cannot carry: a query parameter whose
 /// name, decoded, is one that presigning adds (compared without regard to
 /// letter case), and the `authorization` and `x-amz-security-token` headers,
@@ -645,6 +670,7 @@ pub(crate) fn check_presignable(
     request: &SignableRequest<'_>,
     auth_params: &[&str],
 ) -> Result<(), Error> {
+    crate::sign::check_one_host(request)?;
     if let Some(clash) = query::decoded_keys(request.query()).find(|key| {
         auth_params
             .iter()

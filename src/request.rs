@@ -183,6 +183,38 @@ impl<'a> SignableRequest<'a> {
         }
     }
 
+    /// The two hosts a request names, when it names two: the URI's
+    /// authority and a `Host` header that differs from it, or two `Host`
+    /// headers. Compared without regard to letter case; an explicit default
+    /// port (`:443`, `:80`) in the header matches the URI's host without
+    /// one. (Shortened for messages.)
+    pub(crate) fn conflicting_hosts(&self) -> Option<(String, String)> {
+        let trim = |v: &[u8]| {
+            let is_ws = |b: &u8| *b == b' ' || *b == b'\t';
+            let start = v.iter().position(|b| !is_ws(b)).unwrap_or(v.len());
+            let end = v.iter().rposition(|b| !is_ws(b)).map_or(start, |p| p + 1);
+            String::from_utf8_lossy(v.get(start..end).unwrap_or(&[])).to_ascii_lowercase()
+        };
+        if !self.has_header("host") {
+            return None;
+        }
+        let headers = self.header_values("host");
+        let pair = match (self.host, headers.as_slice()) {
+            (_, [first, second, ..]) => Some((trim(first), trim(second))),
+            (Some(target), [one]) => {
+                let target = target.to_ascii_lowercase();
+                let header = trim(one);
+                let same = header == target
+                    || [":443", ":80"]
+                        .iter()
+                        .any(|p| header.strip_suffix(p) == Some(target.as_str()));
+                (!same).then_some((target, header))
+            }
+            _ => None,
+        };
+        pair.map(|(a, b)| (lossy(a.as_bytes()), lossy(b.as_bytes())))
+    }
+
     /// Whether the request has a header field named `name` (lowercase).
     pub(crate) fn has_header(&self, name: &str) -> bool {
         match self.headers {

@@ -609,11 +609,25 @@ pub(crate) fn check_streaming(
     Ok(())
 }
 
+/// Refuses a request that names two hosts (the URI's and a different
+/// `Host` header, or two `Host` headers): a server serves one of them, and
+/// the verifier refuses such a request.
+pub(crate) fn check_one_host(request: &SignableRequest<'_>) -> Result<(), Error> {
+    match request.conflicting_hosts() {
+        Some((uri, header)) => Err(Error::InvalidHost {
+            host: format!("{uri} / {header}"),
+            reason: "the request names two hosts (its URI and a Host header, or two Host headers): give one",
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Refuses a query that carries a presigned signature's parameters
 /// (`X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Signature`, however
 /// spelled): a request signed in its headers and its query at once is
 /// refused by servers.
 pub(crate) fn check_header_signable(request: &SignableRequest<'_>) -> Result<(), Error> {
+    check_one_host(request)?;
     if query::carries_presigned_signature(request.query()) {
         return Err(Error::InvalidQuery {
             reason: "it carries a presigned signature (X-Amz-Algorithm, X-Amz-Credential or X-Amz-Signature): sign it in its headers or its query, not both".to_owned(),

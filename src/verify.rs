@@ -623,6 +623,7 @@ pub fn verify<L: CredentialsLookup + ?Sized>(
     now: SystemTime,
     policy: &Policy,
 ) -> Result<Verified, Rejection> {
+    check_host(request)?;
     let authorization = request.header_values("authorization");
     let presigned = is_presigned_query(request.query());
     match (authorization.as_slice(), presigned) {
@@ -656,6 +657,17 @@ pub fn verify<L: CredentialsLookup + ?Sized>(
             }
             verify_query(request, payload, credentials, now, policy)
         }
+    }
+}
+
+/// Refuses a request that names two hosts (see
+/// [`Rejection::ConflictingHost`]). Header values are compared without
+/// regard to letter case, and an explicit default port (`:443`, `:80`) in
+/// the `Host` header is the target's port left out.
+fn check_host(request: &SignableRequest<'_>) -> Result<(), Rejection> {
+    match request.conflicting_hosts() {
+        Some((target, header)) => Err(Rejection::ConflictingHost { target, header }),
+        None => Ok(()),
     }
 }
 

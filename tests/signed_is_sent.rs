@@ -109,6 +109,10 @@ const AUTHORITIES: &[&str] = &[
     "[2001:0db8:0:0::1]:8443",
     "[::ffff:192.0.2.1]",
     "user:Pass@Example.com",
+    "example.com:01808",
+    "127.1:8080",
+    "0x7f.0.0.1",
+    "2130706433",
 ];
 
 const SEGMENTS: &[&str] = &[
@@ -685,4 +689,115 @@ fn reported_cases() {
             "{n}"
         );
     }
+}
+
+/// A presigned request may carry `x-amz-content-sha256` only with the
+/// payload being presigned: the URL cannot change the header, and a server
+/// reads the payload line from it.
+#[test]
+fn presigning_keeps_the_declared_payload() {
+    let creds =
+        Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").unwrap();
+    for service in ["s3", "sqs"] {
+        let signer = Signer::new(creds.clone(), "us-east-1", service).unwrap();
+        let settings = *signer.settings();
+        let request = |declared: &str| {
+            http::Request::put(format!("https://{service}.us-east-1.amazonaws.com/k"))
+                .header("x-amz-content-sha256", declared)
+                .body(Vec::new())
+                .unwrap()
+        };
+        let mut differs = request("UNSIGNED-PAYLOAD");
+        let err = signer
+            .presign(
+                &mut differs,
+                Duration::from_secs(60),
+                &PayloadHash::empty(),
+                now(),
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("x-amz-content-sha256"), "{err}");
+        let mut same = request("UNSIGNED-PAYLOAD");
+        signer
+            .presign(
+                &mut same,
+                Duration::from_secs(60),
+                &PayloadHash::Unsigned,
+                now(),
+            )
+            .unwrap();
+        let sent = as_sent(&same, Client::Hyper);
+        verify_request(
+            &sent,
+            Payload::Declared,
+            &creds,
+            now(),
+            &policy_for(settings),
+        )
+        .unwrap();
+    }
+}
+
+/// A request that names two hosts is refused by the signer and by the
+/// verifier: an absolute-form target whose authority differs from the
+/// `Host` header (a server serves the target's), or two `Host` headers.
+#[test]
+fn two_hosts_are_refused() {
+    let creds =
+        Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").unwrap();
+    let signer = Signer::new(creds.clone(), "us-east-1", "s3").unwrap();
+    let mut good = http::Request::get("http://good.example:18080/bucket/key")
+        .body(Vec::new())
+        .unwrap();
+    signer
+        .sign(&mut good, &PayloadHash::empty(), now())
+        .unwrap();
+    let policy = policy_for(Settings::s3());
+    // Sent origin-form with its Host, it verifies.
+    let sent = as_sent(&good, Client::Hyper);
+    verify_request(&sent, Payload::Body(b""), &creds, now(), &policy).unwrap();
+    // The same headers with an absolute-form target naming another host.
+    let mut evil = sent.clone();
+    *evil.uri_mut() = "http://evil.example/bucket/key".parse().unwrap();
+    let err = verify_request(&evil, Payload::Body(b""), &creds, now(), &policy).unwrap_err();
+    assert_eq!(
+        (err.code(), err.status().as_u16()),
+        ("InvalidRequest", 400),
+        "{err}"
+    );
+    // The same host, written with its default port: one host.
+    let mut same = sent.clone();
+    *same.uri_mut() = "http://good.example:18080/bucket/key".parse().unwrap();
+    verify_request(&same, Payload::Body(b""), &creds, now(), &policy).unwrap();
+    // Two Host headers.
+    let mut twice = sent.clone();
+    twice
+        .headers_mut()
+        .append("host", "evil.example".parse().unwrap());
+    let err = verify_request(&twice, Payload::Body(b""), &creds, now(), &policy).unwrap_err();
+    assert_eq!(err.code(), "InvalidRequest", "{err}");
+    // The signer refuses both shapes.
+    let mut absolute = http::Request::get("http://good.example/bucket/key")
+        .header("host", "evil.example")
+        .body(Vec::<u8>::new())
+        .unwrap();
+    assert!(
+        signer
+            .sign(&mut absolute, &PayloadHash::empty(), now())
+            .is_err()
+    );
+    let mut absolute = http::Request::get("http://good.example/bucket/key")
+        .header("host", "evil.example")
+        .body(Vec::<u8>::new())
+        .unwrap();
+    assert!(
+        signer
+            .presign(
+                &mut absolute,
+                Duration::from_secs(60),
+                &PayloadHash::Unsigned,
+                now()
+            )
+            .is_err()
+    );
 }

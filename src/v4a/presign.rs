@@ -264,6 +264,7 @@ impl Signer {
         };
         crate::sign::check_path_to_sign(request, self.settings())?;
         check_presignable(request, &AUTH_PARAMS)?;
+        crate::presign::check_declared_payload(request, payload)?;
         crate::sign::check_streaming(request, payload)?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, self.settings(), &additions)?;

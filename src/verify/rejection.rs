@@ -250,6 +250,18 @@ pub enum Rejection {
         /// The headers' names, lowercase and sorted.
         names: Vec<String>,
     },
+    /// The request names two hosts: an absolute-form target whose authority
+    /// differs from its `Host` header, or repeated `Host` headers. A server
+    /// uses the target's authority (RFC 9112 §3.2.2) and must refuse a
+    /// repeated `Host` (§3.2): either way the signed `Host` is not the host
+    /// served.
+    #[error("the request names two hosts: {target:?} and {header:?}")]
+    ConflictingHost {
+        /// The host from the request target (or the first `Host` header).
+        target: String,
+        /// The other one.
+        header: String,
+    },
     /// A header listed as signed is not in the request.
     #[error("the signed header {name:?} is not in the request")]
     MissingSignedHeader {
@@ -312,7 +324,9 @@ impl Rejection {
             Self::ExpiredCredentials => "ExpiredToken",
             Self::InvalidToken { .. } => "InvalidToken",
             Self::ContentSha256Mismatch { .. } => "XAmzContentSHA256Mismatch",
-            Self::MissingContentSha256 | Self::InvalidRequest { .. } => "InvalidRequest",
+            Self::MissingContentSha256
+            | Self::InvalidRequest { .. }
+            | Self::ConflictingHost { .. } => "InvalidRequest",
             Self::MissingSignedHeader { .. } | Self::SignatureDoesNotMatch { .. } => {
                 "SignatureDoesNotMatch"
             }
