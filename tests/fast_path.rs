@@ -572,6 +572,44 @@ fn default_paths_allocate_at_most_four_times() {
     assert!(n <= 400, "presign allocated {n} times in 100 calls");
 }
 
+/// Requests that alternate between two shapes (here two `User-Agent`
+/// values, never signed) never learn a template on every other call: the
+/// per-thread template is made only for a shape seen twice in a row, so
+/// alternating costs what the full path costs, with no more allocations
+/// than signing one shape (3 per `sign`: the `authorization` value and the
+/// header map's growth), whether one of the two shapes has the template
+/// or neither does.
+#[test]
+fn alternating_shapes_allocate_no_more_than_one_shape() {
+    let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let (signer, request, payload) = amp_request(356);
+    let with_agent = |agent: &'static str| {
+        let mut r = request.clone();
+        r.headers_mut()
+            .insert("user-agent", http::HeaderValue::from_static(agent));
+        r
+    };
+    let one: Vec<_> = (0..103).map(|_| with_agent("agent/1.0")).collect();
+    let mut copies = one.clone();
+    let mut next = copies.iter_mut();
+    let single = allocations(100, || {
+        signer.sign(next.next().unwrap(), &payload, now).unwrap();
+    });
+    // "agent/1.0" now has this thread's template: alternate it with
+    // another shape, then alternate two shapes that have none.
+    for pair in [["agent/1.0", "agent/2.0"], ["agent/3.0", "agent/4.0"]] {
+        let mut copies: Vec<_> = (0..103).map(|i| with_agent(pair[i % 2])).collect();
+        let mut next = copies.iter_mut();
+        let n = allocations(100, || {
+            signer.sign(next.next().unwrap(), &payload, now).unwrap();
+        });
+        assert!(
+            n <= single,
+            "{pair:?}: {n} allocations in 100 calls, one shape {single}"
+        );
+    }
+}
+
 /// What signing leaves on a thread between calls, counted by the
 /// allocator (bytes allocated on the thread and not freed): at most
 /// `limits::THREAD_MEMO_BYTES`, after one shape, after two, and after many

@@ -391,7 +391,11 @@ fn memo(kind: Kind) -> &'static LocalKey<RefCell<Option<Memo>>> {
     }
 }
 
-/// Runs `with` on this thread's template when it is for `shape`.
+/// Runs `with` on this thread's template when it is for `shape`. A hit
+/// breaks any run of a shape noted by [`learn`], so that a shape is learnt
+/// only when seen twice in a row: requests that alternate between the
+/// template's shape and another never replace the template (nor render one
+/// on every other call).
 pub(crate) fn lookup<T>(
     kind: Kind,
     shape: &impl Shape,
@@ -399,11 +403,12 @@ pub(crate) fn lookup<T>(
 ) -> Option<T> {
     memo(kind)
         .try_with(|cell| {
-            let memo = cell.try_borrow().ok()?;
-            let memo = memo.as_ref()?;
+            let mut memo = cell.try_borrow_mut().ok()?;
+            let memo = memo.as_mut()?;
             if memo.shape.is_empty() || !same_shape(&memo.shape, shape) {
                 return None;
             }
+            memo.candidate.clear();
             Some(with(&memo.template))
         })
         .ok()
