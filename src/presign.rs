@@ -45,12 +45,7 @@ pub const AUTH_PARAMS: [&str; 7] = [
 /// the order AWS SDKs write them.
 #[derive(Clone)]
 pub struct PresignOutput {
-    /// The parameters as they are appended: `name=value&...`, encoded
-    /// (ASCII only).
-    text: Vec<u8>,
-    /// Each parameter's name and the range of its value in `text`.
-    params: [(&'static str, usize, usize); 7],
-    count: usize,
+    params: ParamText<7>,
     signature: Signature,
     amz_date: AmzDate,
     expires: Duration,
@@ -75,19 +70,13 @@ impl PresignOutput {
     /// The parameters to append, `(name, percent-encoded value)`.
     /// `X-Amz-Security-Token` is a secret: do not log it.
     pub fn params(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.params
-            .iter()
-            .take(self.count)
-            .map(|&(name, start, end)| {
-                let value = self.text.get(start..end).unwrap_or(&[]);
-                (name, std::str::from_utf8(value).unwrap_or(""))
-            })
+        self.params.params()
     }
 
     /// `query` (the URL's query string, without '?') with the parameters
     /// appended.
     pub fn append_to_query(&self, query: &str) -> String {
-        append_params(query, &self.text)
+        self.params.append_to_query(query)
     }
 
     /// The URI with the parameters appended to its query.
@@ -96,7 +85,121 @@ impl PresignOutput {
     ///
     /// [`Error::InvalidUri`](crate::Error::InvalidUri) when the URI with the parameters appended cannot be parsed again.
     pub fn apply_to_uri(&self, uri: &http::Uri) -> Result<http::Uri, Error> {
+        self.params.apply_to_uri(uri)
+    }
+}
+
+/// Records where each value starts and ends while the parameters are
+/// written: up to `N` parameters, each `(name, start, end)` in the text.
+#[derive(Clone)]
+pub(crate) struct Layout<const N: usize> {
+    pub(crate) params: [(&'static str, usize, usize); N],
+    pub(crate) count: usize,
+}
+
+impl<const N: usize> Layout<N> {
+    pub(crate) fn new() -> Self {
+        Self {
+            params: [("", 0, 0); N],
+            count: 0,
+        }
+    }
+
+    /// Notes that the value of `name` is `text[start..end]`.
+    pub(crate) fn record(&mut self, name: &'static str, start: usize, end: usize) {
+        if let Some(slot) = self.params.get_mut(self.count) {
+            *slot = (name, start, end);
+            self.count += 1;
+        }
+    }
+
+    /// The parameters written so far, `(name, start, end)`.
+    pub(crate) fn recorded(&self) -> &[(&'static str, usize, usize)] {
+        self.params.get(..self.count).unwrap_or(&[])
+    }
+
+    /// The parameters the canonical query holds besides the request's own:
+    /// each recorded one (its value in `text` is already encoded, its
+    /// canonical form), but for `X-Amz-Security-Token` when the token is
+    /// added after signing.
+    pub(crate) fn signed_params<'t>(
+        &self,
+        text: &'t [u8],
+        token_signed: bool,
+    ) -> StackVec<Param<'t>, N> {
+        let mut extra = StackVec::new();
+        for &(key, start, end) in self.recorded() {
+            if key == "X-Amz-Security-Token" && !token_signed {
+                continue;
+            }
+            let value = text
+                .get(start..end)
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .unwrap_or("");
+            extra.push(Param::canonical(key, value));
+        }
+        extra
+    }
+}
+
+/// Refuses a presigned URL that would hold more than
+/// [`MAX_QUERY_PARAMS`] parameters: the request's own, the `signed` ones
+/// presigning adds, the token when it is added but not signed
+/// (`recorded` > `signed`), and the signature.
+pub(crate) fn check_param_count(own: usize, signed: usize, recorded: usize) -> Result<(), Error> {
+    let params = own + 1 + usize::from(signed < recorded);
+    if params > MAX_QUERY_PARAMS {
+        return Err(Error::InvalidQuery {
+            reason: format!(
+                "it has {params} parameters once presigned (the limit is {MAX_QUERY_PARAMS})"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The parameters presigning appends: their text (`name=value&...`,
+/// encoded, ASCII only) and where each value stands in it.
+#[derive(Clone)]
+pub(crate) struct ParamText<const N: usize> {
+    text: Vec<u8>,
+    layout: Layout<N>,
+}
+
+impl<const N: usize> ParamText<N> {
+    pub(crate) fn new(text: Vec<u8>, layout: Layout<N>) -> Self {
+        Self { text, layout }
+    }
+
+    /// `(name, percent-encoded value)` of each parameter, in order.
+    pub(crate) fn params(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.layout.recorded().iter().map(|&(name, start, end)| {
+            let value = self.text.get(start..end).unwrap_or(&[]);
+            (name, std::str::from_utf8(value).unwrap_or(""))
+        })
+    }
+
+    pub(crate) fn append_to_query(&self, query: &str) -> String {
+        append_params(query, &self.text)
+    }
+
+    pub(crate) fn apply_to_uri(&self, uri: &http::Uri) -> Result<http::Uri, Error> {
         uri_with_params(uri, &self.text)
+    }
+
+    /// Writes `name { params: [...] }` with the session token redacted.
+    pub(crate) fn fmt_redacted(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: Vec<(&str, &str)> = self
+            .params()
+            .map(|(k, v)| {
+                if k == "X-Amz-Security-Token" {
+                    (k, "** redacted **")
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        f.debug_struct(name).field("params", &shown).finish()
     }
 }
 
@@ -136,19 +239,7 @@ pub(crate) fn uri_with_params(uri: &http::Uri, params: &[u8]) -> Result<http::Ur
 
 impl fmt::Debug for PresignOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown: Vec<(&str, &str)> = self
-            .params()
-            .map(|(k, v)| {
-                if k == "X-Amz-Security-Token" {
-                    (k, "** redacted **")
-                } else {
-                    (k, v)
-                }
-            })
-            .collect();
-        f.debug_struct("PresignOutput")
-            .field("params", &shown)
-            .finish()
+        self.params.fmt_redacted("PresignOutput", f)
     }
 }
 
@@ -217,21 +308,6 @@ pub(crate) fn write_decimal(sink: &mut impl Sink, mut n: u64) {
     sink.put(digits.get(at..).unwrap_or(&[]));
 }
 
-/// Records where each value starts and ends while the parameters are written.
-struct Layout {
-    params: [(&'static str, usize, usize); 7],
-    count: usize,
-}
-
-impl Layout {
-    fn new() -> Self {
-        Self {
-            params: [("", 0, 0); 7],
-            count: 0,
-        }
-    }
-}
-
 /// The values of the parameters that change from one signing to the next,
 /// or the marks that stand for them in a template.
 #[derive(Clone, Copy)]
@@ -250,7 +326,7 @@ enum Changing<'a> {
 /// `layout`. Marks are written as they are.
 fn write_auth_params(
     sink: &mut Vec<u8>,
-    layout: &mut Layout,
+    layout: &mut Layout<7>,
     signer: &Signer,
     access_key_id: &str,
     changing: Changing<'_>,
@@ -264,10 +340,7 @@ fn write_auth_params(
         value(sink);
         let end = sink.len();
         sink.put(b"&");
-        if let Some(slot) = layout.params.get_mut(layout.count) {
-            *slot = (name, start, end);
-            layout.count += 1;
-        }
+        layout.record(name, start, end);
     };
     param(sink, "X-Amz-Algorithm", &|s| s.put(ALGORITHM.as_bytes()));
     // `AKID/YYYYMMDD/region/service/aws4_request`, encoded.
@@ -479,14 +552,9 @@ impl Signer {
         text.put(SIGNATURE_PARAM.as_bytes());
         let start = text.len();
         text.put(signature.as_bytes());
-        if let Some(slot) = layout.params.get_mut(layout.count) {
-            *slot = ("X-Amz-Signature", start, text.len());
-            layout.count += 1;
-        }
+        layout.record("X-Amz-Signature", start, text.len());
         Ok(PresignOutput {
-            text,
-            params: layout.params,
-            count: layout.count,
+            params: ParamText::new(text, layout),
             signature,
             amz_date: date,
             expires,
@@ -579,7 +647,7 @@ impl Signer {
         changing: Changing<'_>,
         payload: &str,
         finish: impl FnOnce(&Plan<'_>, &crate::Settings) -> T,
-    ) -> Result<(T, Vec<u8>, Layout), Error> {
+    ) -> Result<(T, Vec<u8>, Layout<7>), Error> {
         let additions = Additions {
             fields: &[],
             host: request.host(),
@@ -607,28 +675,9 @@ impl Signer {
         );
 
         let token_signed = self.settings().session_token == SessionTokenMode::Signed;
-        let mut extra: StackVec<Param<'_>, 7> = StackVec::new();
-        for &(key, start, end) in layout.params.iter().take(layout.count) {
-            if key == "X-Amz-Security-Token" && !token_signed {
-                continue;
-            }
-            // The values were written encoded, which is their canonical form.
-            let value = text
-                .get(start..end)
-                .and_then(|v| std::str::from_utf8(v).ok())
-                .unwrap_or("");
-            extra.push(Param::canonical(key, value));
-        }
+        let extra = layout.signed_params(&text, token_signed);
         plan.collect_params(request, extra.as_slice())?;
-        // With the signature, as the URL goes on the wire.
-        let params = plan.param_count() + 1 + usize::from(extra.len() < layout.count);
-        if params > MAX_QUERY_PARAMS {
-            return Err(Error::InvalidQuery {
-                reason: format!(
-                    "it has {params} parameters once presigned (the limit is {MAX_QUERY_PARAMS})"
-                ),
-            });
-        }
+        check_param_count(plan.param_count(), extra.len(), layout.count)?;
         let query = request.query().len();
         query::check_len(query + usize::from(query > 0) + text.len() + SIGNATURE_PARAM.len() + 64)?;
         let out = finish(&plan, self.settings());

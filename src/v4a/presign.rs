@@ -14,21 +14,19 @@ use super::signature::MAX_DER_BYTES;
 use super::signature::Signature;
 use super::string_to_sign::StringToSign;
 use crate::canonical_request::headers::{Additions, WireChange};
-use crate::canonical_request::query::{self, Param};
+use crate::canonical_request::query;
 use crate::canonical_request::{CanonicalRequest, Plan};
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::limits::MAX_QUERY_PARAMS;
 use crate::payload::PayloadHash;
 use crate::percent::{COMPONENT, encode};
 use crate::presign::{
-    Encoding, append_params, check_presign, check_presignable, uri_with_params, write_decimal,
+    Encoding, Layout, ParamText, check_param_count, check_presign, check_presignable, write_decimal,
 };
 use crate::request::SignableRequest;
 use crate::scope::AmzDate;
 use crate::settings::SessionTokenMode;
 use crate::sink::Sink;
-use crate::stack_vec::StackVec;
 
 /// The query parameters that SigV4a query signing adds, in this fixed
 /// order (the order of the AWS signing test suite's signed requests); a
@@ -48,9 +46,7 @@ pub const AUTH_PARAMS: [&str; 8] = [
 /// encoded.
 #[derive(Clone)]
 pub struct PresignOutput {
-    text: Vec<u8>,
-    params: [(&'static str, usize, usize); 8],
-    count: usize,
+    params: ParamText<8>,
     signature: Signature,
     amz_date: AmzDate,
     expires: Duration,
@@ -75,19 +71,13 @@ impl PresignOutput {
     /// The parameters to append, `(name, percent-encoded value)`.
     /// `X-Amz-Security-Token` is a secret: do not log it.
     pub fn params(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.params
-            .iter()
-            .take(self.count)
-            .map(|&(name, start, end)| {
-                let value = self.text.get(start..end).unwrap_or(&[]);
-                (name, std::str::from_utf8(value).unwrap_or(""))
-            })
+        self.params.params()
     }
 
     /// `query` (the URL's query string, without '?') with the parameters
     /// appended.
     pub fn append_to_query(&self, query: &str) -> String {
-        append_params(query, &self.text)
+        self.params.append_to_query(query)
     }
 
     /// The URI with the parameters appended to its query.
@@ -96,25 +86,13 @@ impl PresignOutput {
     ///
     /// [`Error::InvalidUri`] when the URI cannot be rebuilt.
     pub fn apply_to_uri(&self, uri: &http::Uri) -> Result<http::Uri, Error> {
-        uri_with_params(uri, &self.text)
+        self.params.apply_to_uri(uri)
     }
 }
 
 impl fmt::Debug for PresignOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown: Vec<(&str, &str)> = self
-            .params()
-            .map(|(k, v)| {
-                if k == "X-Amz-Security-Token" {
-                    (k, "** redacted **")
-                } else {
-                    (k, v)
-                }
-            })
-            .collect();
-        f.debug_struct("PresignOutput")
-            .field("params", &shown)
-            .finish()
+        self.params.fmt_redacted("PresignOutput", f)
     }
 }
 
@@ -209,9 +187,7 @@ impl Signer {
         text.put(signature.as_bytes());
         layout.record("X-Amz-Signature", start, text.len());
         Ok(PresignOutput {
-            text,
-            params: layout.params,
-            count: layout.count,
+            params: ParamText::new(text, layout),
             signature,
             amz_date: date,
             expires,
@@ -252,7 +228,7 @@ impl Signer {
         date: &AmzDate,
         payload: &PayloadHash,
         finish: impl FnOnce(&Plan<'_>) -> T,
-    ) -> Result<(T, Vec<u8>, Layout), Error> {
+    ) -> Result<(T, Vec<u8>, Layout<8>), Error> {
         let additions = Additions {
             fields: &[],
             host: request.host(),
@@ -312,28 +288,9 @@ impl Signer {
         });
 
         let token_signed = self.settings().session_token == SessionTokenMode::Signed;
-        let mut extra: StackVec<Param<'_>, 8> = StackVec::new();
-        for &(key, start, end) in layout.params.iter().take(layout.count) {
-            if key == "X-Amz-Security-Token" && !token_signed {
-                continue;
-            }
-            // The values were written encoded, which is their canonical form.
-            let value = text
-                .get(start..end)
-                .and_then(|v| std::str::from_utf8(v).ok())
-                .unwrap_or("");
-            extra.push(Param::canonical(key, value));
-        }
+        let extra = layout.signed_params(&text, token_signed);
         plan.collect_params(request, extra.as_slice())?;
-        // With the signature, as the URL goes on the wire.
-        let params = plan.param_count() + 1 + usize::from(extra.len() < layout.count);
-        if params > MAX_QUERY_PARAMS {
-            return Err(Error::InvalidQuery {
-                reason: format!(
-                    "it has {params} parameters once presigned (the limit is {MAX_QUERY_PARAMS})"
-                ),
-            });
-        }
+        check_param_count(plan.param_count(), extra.len(), layout.count)?;
         let query = request.query().len();
         query::check_len(
             query
@@ -350,27 +307,6 @@ impl Signer {
 }
 
 /// Where each parameter's value starts and ends in the text.
-struct Layout {
-    params: [(&'static str, usize, usize); 8],
-    count: usize,
-}
-
-impl Layout {
-    fn new() -> Self {
-        Self {
-            params: [("", 0, 0); 8],
-            count: 0,
-        }
-    }
-
-    fn record(&mut self, name: &'static str, start: usize, end: usize) {
-        if let Some(slot) = self.params.get_mut(self.count) {
-            *slot = (name, start, end);
-            self.count += 1;
-        }
-    }
-}
-
 /// The length of the signed-headers list.
 fn signed_len(plan: &Plan<'_>) -> usize {
     let mut count = crate::sink::CountSink::default();
