@@ -1345,3 +1345,288 @@ fn sigv4a_sign_presign_and_verify() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--algorithm sigv4a"));
 }
+
+/// A loopback server that checks the signature of every request it gets
+/// with awsig's verifier, as of `now`, with the example credentials, and
+/// answers `200 OK` or `403` with the AWS error code and the reason.
+fn verifying_server(now: std::time::SystemTime) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let creds =
+            awsig::Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+                .unwrap();
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut raw = Vec::new();
+            let mut length = 0;
+            loop {
+                let mut line = Vec::new();
+                reader.read_until(b'\n', &mut line).unwrap();
+                raw.extend_from_slice(&line);
+                let text = String::from_utf8_lossy(&line).to_ascii_lowercase();
+                if let Some(v) = text.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                if line == b"\r\n" || line.is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            raw.extend_from_slice(&body);
+            let verdict = awsig::RequestText::parse(&raw)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    let pairs = text.header_pairs();
+                    let request = text.signable(&pairs).map_err(|e| e.to_string())?;
+                    awsig::verify(
+                        &request,
+                        awsig::Payload::Body(text.body()),
+                        &creds,
+                        now,
+                        &awsig::Policy::new(),
+                    )
+                    .map(|_| ())
+                    .map_err(|r| format!("{}: {r}", r.code()))
+                });
+            let (status, text) = match verdict {
+                Ok(()) => ("200 OK", "OK".to_owned()),
+                Err(e) => (
+                    "403 Forbidden",
+                    format!("{e}\nrequest line: {:?}", raw.split(|&b| b == b'\r').next()),
+                ),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    url
+}
+
+/// Runs a printed curl command through `sh`; returns curl's exit status
+/// and what it printed: the answer's body, then the status code.
+fn run_curl(command: &str) -> (Option<i32>, String) {
+    let script = format!("{} -s -w ' %{{http_code}}'", command.trim_end());
+    let out = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// `--curl` sends what was signed whatever bytes the URL holds: non-ASCII
+/// text (which curl would write in lower-case hex, and a server of a
+/// service other than S3 would then encode again), spaces and control
+/// characters (which curl refuses), and the characters RFC 3986 does not
+/// allow in a URL. Each printed command is run through `sh` against a
+/// server that verifies what arrives, for S3 and another service, signed
+/// and presigned.
+#[test]
+fn curl_sends_what_was_signed_whatever_the_url_holds() {
+    let time = "2015-08-30T12:36:00Z";
+    let now = awsig::AmzDate::parse_rfc3339(time)
+        .unwrap()
+        .to_system_time();
+    let server = verifying_server(now);
+    let paths = [
+        "/é",
+        "/a b",
+        "/a\tb",
+        "/q?q=a b",
+        "/q?q=é&ሴ=1",
+        "/a\"b<c>d`e{f}g|h\\i^j",
+        "/q?k=\"<>`{}|\\^",
+        "/ሴ/a b?k=v w&x=é%20",
+    ];
+    let mut checked = 0;
+    for path in paths {
+        for (service, prefix) in [("s3", "/bucket"), ("execute-api", "/stage")] {
+            for subcommand in ["sign", "presign"] {
+                let url = format!("{server}{prefix}{path}");
+                let out = awsig(
+                    &[
+                        subcommand,
+                        "--example-credentials",
+                        "--time",
+                        time,
+                        "--service",
+                        service,
+                        "--region",
+                        "us-east-1",
+                        "--curl",
+                        &url,
+                    ],
+                    &[],
+                );
+                let case = format!("{subcommand} --service {service} {url:?}");
+                assert_eq!(
+                    out.status.code(),
+                    Some(0),
+                    "{case}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let command = String::from_utf8(out.stdout).unwrap();
+                // Only ASCII that every client sends as it is.
+                assert!(
+                    command
+                        .bytes()
+                        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b)),
+                    "{case}: {command}"
+                );
+                let (status, answer) = run_curl(&command);
+                assert_eq!(status, Some(0), "{case}: curl failed: {command}");
+                assert!(answer.ends_with(" 200"), "{case}: {answer}\n{command}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, paths.len() * 4);
+
+    // The request text `sign` prints holds the same encoded target, and
+    // the rewriting is said on standard error.
+    let out = awsig(
+        &[
+            "sign",
+            "--example-credentials",
+            "--time",
+            time,
+            "--service",
+            "execute-api",
+            "--region",
+            "us-east-1",
+            "http://example.com/é x?q=a b#fragment",
+        ],
+        &[],
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("GET /%C3%A9%20x?q=a%20b HTTP/1.1\n"),
+        "{text}"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("percent-encoded") && err.contains("http://example.com/%C3%A9%20x?q=a%20b"),
+        "{err}"
+    );
+}
+
+/// `presign --unsigned-payload` for a service other than S3 signs an
+/// `x-amz-content-sha256: UNSIGNED-PAYLOAD` header, the only way such a
+/// server learns that the payload is not signed; the header is in
+/// `X-Amz-SignedHeaders`, the curl command sends it, a note says that it
+/// must be sent, and the verifier accepts the request that carries it. An
+/// S3 URL needs no header: S3 presigned URLs always sign UNSIGNED-PAYLOAD.
+#[test]
+fn presign_unsigned_payload_signs_the_header_the_server_needs() {
+    let time = "2015-08-30T12:36:00Z";
+    let now = awsig::AmzDate::parse_rfc3339(time)
+        .unwrap()
+        .to_system_time();
+    let server = verifying_server(now);
+    for (service, needs_header) in [("sqs", true), ("execute-api", true), ("s3", false)] {
+        let url = format!("{server}/path?Action=Send");
+        let args = |extra: &[&'static str]| {
+            let mut a: Vec<String> = [
+                "presign",
+                "--unsigned-payload",
+                "--example-credentials",
+                "--time",
+                time,
+                "--service",
+                service,
+                "--region",
+                "us-east-1",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+            a.extend(extra.iter().map(|s| (*s).to_owned()));
+            a.push(url.clone());
+            a
+        };
+        let run = |extra: &[&'static str]| {
+            let a = args(extra);
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            awsig(&a, &[])
+        };
+
+        let out = run(&[]);
+        assert_eq!(out.status.code(), Some(0), "{service}");
+        let presigned = String::from_utf8(out.stdout).unwrap();
+        let note = String::from_utf8(out.stderr).unwrap();
+        let signed = if needs_header {
+            "X-Amz-SignedHeaders=host%3Bx-amz-content-sha256&"
+        } else {
+            "X-Amz-SignedHeaders=host&"
+        };
+        assert!(presigned.contains(signed), "{service}: {presigned}");
+        assert_eq!(
+            note.contains("X-Amz-Content-Sha256: UNSIGNED-PAYLOAD"),
+            needs_header,
+            "{service}: {note}"
+        );
+        if needs_header {
+            assert!(note.contains("send them"), "{note}");
+        }
+
+        // The canonical request: the header signed, and UNSIGNED-PAYLOAD.
+        let out = run(&["--print", "canonical-request"]);
+        let creq = String::from_utf8(out.stdout).unwrap();
+        assert!(creq.ends_with("\nUNSIGNED-PAYLOAD\n"), "{service}: {creq}");
+        assert_eq!(
+            creq.contains("\nx-amz-content-sha256:UNSIGNED-PAYLOAD\n"),
+            needs_header,
+            "{service}: {creq}"
+        );
+
+        // The curl command sends it, and the server accepts the request.
+        let out = run(&["--curl"]);
+        let command = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            command.contains("-H 'X-Amz-Content-Sha256: UNSIGNED-PAYLOAD'"),
+            needs_header,
+            "{service}: {command}"
+        );
+        let (status, answer) = run_curl(&command);
+        assert_eq!(status, Some(0), "{command}");
+        assert!(answer.ends_with(" 200"), "{service}: {answer}\n{command}");
+
+        // `awsig verify` on the request as sent: OK; without the header,
+        // refused. For S3 the header is not signed, so sending it anyway
+        // is refused as an unsigned x-amz-* header, as S3 does.
+        let target = presigned.trim_end().strip_prefix(&server).unwrap();
+        let host = server.strip_prefix("http://").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("request.txt");
+        let with = format!(
+            "GET {target} HTTP/1.1\nHost:{host}\nX-Amz-Content-Sha256:UNSIGNED-PAYLOAD\n\n"
+        );
+        let without = format!("GET {target} HTTP/1.1\nHost:{host}\n\n");
+        for (text, ok) in [(with, needs_header), (without, !needs_header)] {
+            std::fs::write(&file, &text).unwrap();
+            let out = awsig(
+                &[
+                    "verify",
+                    "--example-credentials",
+                    "--time",
+                    time,
+                    "--request-file",
+                    file.to_str().unwrap(),
+                ],
+                &[],
+            );
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(if ok { 0 } else { 1 }),
+                "{service}: {text}\n{said}"
+            );
+        }
+    }
+}

@@ -130,6 +130,7 @@ mod with_feature {
     pub fn declare(p: Prepared, upload: &ChunkedUpload) -> Result<Prepared, Failure> {
         let Prepared {
             signer,
+            url,
             mut fields,
             body,
             payload: _,
@@ -146,6 +147,7 @@ mod with_feature {
             .with_content_sha256(ContentSha256Header::Include);
         Ok(Prepared {
             signer: AnySigner::V4(signer.with_settings(settings)),
+            url,
             fields,
             body,
             payload: upload.body().signing().payload_hash(),

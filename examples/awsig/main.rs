@@ -102,6 +102,11 @@ impl Ctx<'_> {
     pub fn warn(&mut self, message: &str) {
         let _ = writeln!(self.err, "awsig: warning: {message}");
     }
+
+    /// Prints what the user must do with the output, on standard error.
+    pub fn note(&mut self, message: &str) {
+        let _ = writeln!(self.err, "awsig: note: {message}");
+    }
 }
 
 /// Why a subcommand did not succeed: a one-line message naming the input
