@@ -230,7 +230,7 @@ pub fn url_to_send(url: &str) -> String {
     let rest = &url[scheme_end..];
     let path_start = scheme_end + rest.find(['/', '?']).unwrap_or(rest.len());
     let mut out = url[..path_start].to_owned();
-    for &b in url[path_start..].as_bytes() {
+    for &b in &url.as_bytes()[path_start..] {
         if must_encode(b) {
             out.push_str(&format!("%{b:02X}"));
         } else {
