@@ -15,6 +15,7 @@
 )]
 
 /// The extreme counts for something `len` long.
+#[cfg(any(feature = "chunked", feature = "event-stream"))]
 fn extremes(len: usize) -> [usize; 5] {
     [0, 1, len, len.saturating_add(1), usize::MAX]
 }
