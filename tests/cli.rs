@@ -688,11 +688,25 @@ fn help_describes_every_flag() {
         "--example-credentials",
         "--time",
     ];
+    let event = [
+        "--seed",
+        "--message-file",
+        "--end",
+        "--out",
+        "--print",
+        "--service",
+        "--region",
+        "--allow-custom-region",
+        "--profile",
+        "--example-credentials",
+        "--time",
+    ];
     for (cmd, flags) in [
         ("sign", signing.to_vec()),
         ("presign", presign),
         ("verify", verify.to_vec()),
         ("credentials", vec!["--profile"]),
+        ("event", event.to_vec()),
     ] {
         let out = awsig(&[cmd, "--help"], &[]);
         assert_eq!(out.status.code(), Some(0), "{cmd} --help");
@@ -723,6 +737,129 @@ fn help_describes_every_flag() {
     }
     let out = awsig(&["--help"], &[]);
     assert_eq!(out.status.code(), Some(0));
+
+    // The flags whose meaning differs in `event`: the region and time are
+    // those of the stream, not of a URL.
+    let out = awsig(&["event", "--help"], &[]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for says in [
+        "Needs awsig built with `--features event-stream`",
+        "--seed <HEX>\n          The prior signature, 64 hex digits: for the first message, the \
+         seed signature (the Signature= of the request that opened the stream)",
+        "--region <REGION>\n          Region of the credential scope the seed signature was made \
+         for: the region in the Credential= of the request that opened the stream",
+        "--time <TIME>\n          The message's signing time, sent in the envelope's :date header",
+        "--service <NAME>\n          Signing name of the streaming service, as in the credential \
+         scope of the request that opened the stream",
+    ] {
+        assert!(help.contains(says), "event --help lacks {says:?}:\n{help}");
+    }
+    assert!(!help.contains("URL"), "{help}");
+}
+
+/// `awsig event` signing the end of a transcribe stream in us-west-2 with
+/// the example credentials, chained from `seed`.
+fn event_end(seed: &str) -> [&str; 11] {
+    [
+        "event",
+        "--seed",
+        seed,
+        "--end",
+        "--service",
+        "transcribe",
+        "--region",
+        "us-west-2",
+        "--example-credentials",
+        "--time",
+        "2015-08-30T12:36:00Z",
+    ]
+}
+
+/// `awsig event` exists in every build. Built without `event-stream`, it
+/// fails whatever its flags with one line naming the feature to enable
+/// (exit 2), and its --help still describes it; built with it, clap checks
+/// the flags and a complete command signs.
+#[test]
+fn event_exists_in_every_build_and_names_its_feature() {
+    let seed = "a".repeat(64);
+    let complete = event_end(&seed);
+    let help = awsig(&["event", "--help"], &[]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--features event-stream"));
+    for args in [&["event"][..], &["event", "--bogus"], &complete] {
+        let out = awsig(args, &[]);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        if cfg!(feature = "event-stream") {
+            if args.len() == complete.len() {
+                assert_eq!(out.status.code(), Some(0), "{stderr}");
+                assert_eq!(stdout.len(), 65, "{stdout}");
+            } else {
+                assert_eq!(out.status.code(), Some(2), "{args:?}");
+                assert!(stderr.contains("Usage: awsig event"), "{stderr}");
+            }
+        } else {
+            assert_eq!(
+                (out.status.code(), stdout.as_ref(), stderr.as_ref()),
+                (
+                    Some(2),
+                    "",
+                    "awsig: error: event: this awsig was built without event stream support; run \
+                     it with `cargo run --features event-stream --example awsig -- event ...`\n"
+                ),
+                "{args:?}"
+            );
+        }
+    }
+}
+
+/// `--seed` is the 64 hex digits of a SigV4 signature, in either case;
+/// anything else is refused with one line saying what was expected and
+/// what was given, though the library's `PriorSignature::from_hex` takes
+/// any even number of hex digits.
+#[cfg(feature = "event-stream")]
+#[test]
+fn event_seed_is_64_hex_digits() {
+    let run = |seed: &str| awsig(&event_end(seed), &[]);
+    let expected = |got: &str| {
+        format!(
+            "awsig: error: --seed: expected 64 hex digits (the Signature= of the request that \
+             opened the stream, or the previous envelope's signature), got {got}\n"
+        )
+    };
+    for (seed, says) in [
+        ("00".to_owned(), expected("2 characters")),
+        ("a".repeat(62), expected("62 characters")),
+        ("a".repeat(63), expected("63 characters")),
+        ("a".repeat(65), expected("65 characters")),
+        ("a".repeat(128), expected("128 characters")),
+        (
+            format!("g{}", "a".repeat(63)),
+            "awsig: error: --seed: expected 64 hex digits, got 'g' at position 1\n".to_owned(),
+        ),
+        (
+            format!("{}\u{e9}", "a".repeat(63)),
+            "awsig: error: --seed: expected 64 hex digits, got '\u{e9}' at position 64\n"
+                .to_owned(),
+        ),
+    ] {
+        let out = run(&seed);
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).as_ref(),
+                String::from_utf8_lossy(&out.stderr).as_ref()
+            ),
+            (Some(2), "", says.as_str()),
+            "{seed}"
+        );
+    }
+    let lower = run(&"ab".repeat(32));
+    let upper = run(&"AB".repeat(32));
+    assert_eq!(lower.status.code(), Some(0));
+    assert_eq!(lower.stdout, upper.stdout);
 }
 
 /// `sign --curl` quotes every value for the shell: header values with
@@ -1079,10 +1216,10 @@ fn event_envelope_is_aws_sigv4s() {
     for (args, says) in [
         (
             vec!["event", "--seed", "zz", "--end"],
-            "--seed: invalid seed signature",
+            "--seed: expected 64 hex digits",
         ),
         (
-            vec!["event", "--seed", "00", "--message-file", bad_arg.as_str()],
+            vec!["event", "--seed", &seed, "--message-file", bad_arg.as_str()],
             "--message-file: the message to sign is not a valid event stream message",
         ),
     ] {

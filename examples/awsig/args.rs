@@ -168,7 +168,7 @@ pub struct OutputArgs {
 }
 
 /// `--time`'s parser: RFC 3339 or `YYYYMMDDTHHMMSSZ`.
-fn parse_time(text: &str) -> Result<SystemTime, String> {
+pub fn parse_time(text: &str) -> Result<SystemTime, String> {
     AmzDate::parse_rfc3339(text)
         .or_else(|_| AmzDate::parse(text))
         .map(|d| d.to_system_time())

@@ -30,7 +30,6 @@ mod args;
 mod chunked;
 mod credentials;
 mod curl;
-#[cfg(feature = "event-stream")]
 mod event;
 mod presign;
 mod request;
@@ -79,8 +78,7 @@ enum Command {
     Credentials(credentials::Args),
     /// Sign one event stream message (or the end of the stream) chained from
     /// a seed or prior signature: print the envelope's signature, write its
-    /// bytes with --out.
-    #[cfg(feature = "event-stream")]
+    /// bytes with --out. Needs awsig built with `--features event-stream`.
     Event(event::Args),
 }
 
@@ -148,6 +146,12 @@ pub fn run_with(
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => {
+            // Built without event streams, `event` cannot succeed whatever
+            // its flags: say what it needs rather than what clap would.
+            if let Some(failure) = event::parse_error(args, &e) {
+                let _ = writeln!(err, "awsig: error: {}", failure.message);
+                return failure.code;
+            }
             let code = u8::try_from(e.exit_code()).unwrap_or(2);
             let text = e.render().to_string();
             let _ = if code == 0 {
@@ -164,7 +168,6 @@ pub fn run_with(
         Command::Presign(a) => presign::run(a, &mut ctx),
         Command::Verify(a) => verify::run(a, &mut ctx),
         Command::Credentials(a) => credentials::run(a, &mut ctx),
-        #[cfg(feature = "event-stream")]
         Command::Event(a) => event::run(a, &mut ctx),
     };
     match result {
