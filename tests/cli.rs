@@ -951,9 +951,28 @@ fn one_shot_server(body: String) -> (String, std::thread::JoinHandle<String>) {
     (url, handle)
 }
 
+/// Writes the IAM Identity Center token cache of the `corp` session
+/// (token `sso-token`, valid until 2099) under `home`.
+fn write_sso_token_cache(home: &std::path::Path) {
+    let name = awsig::provider::sso::SsoConfig {
+        session_name: Some("corp".into()),
+        start_url: String::new(),
+        region: String::new(),
+        account_id: None,
+        role_name: None,
+    }
+    .cache_file_name();
+    let cache = home.join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join(name),
+        r#"{"accessToken":"sso-token","expiresAt":"2099-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+}
+
 #[test]
 fn credentials_reports_an_sso_profile_and_where_the_region_came_from() {
-    use awsig::provider::sso::SsoConfig;
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config");
     std::fs::write(
@@ -962,21 +981,7 @@ fn credentials_reports_an_sso_profile_and_where_the_region_came_from() {
          [sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://corp.awsapps.com/start\n",
     )
     .unwrap();
-    let name = SsoConfig {
-        session_name: Some("corp".into()),
-        start_url: String::new(),
-        region: String::new(),
-        account_id: None,
-        role_name: None,
-    }
-    .cache_file_name();
-    let cache = home.path().join(".aws/sso/cache");
-    std::fs::create_dir_all(&cache).unwrap();
-    std::fs::write(
-        cache.join(name),
-        r#"{"accessToken":"sso-token","expiresAt":"2099-01-01T00:00:00Z"}"#,
-    )
-    .unwrap();
+    write_sso_token_cache(home.path());
     let (url, server) = one_shot_server(
         r#"{"roleCredentials":{"accessKeyId":"ASIASSOEXAMPLE","secretAccessKey":"ssosecretEXAMPLEKEY","sessionToken":"ssotokenEXAMPLE","expiration":4070908800000}}"#
             .to_owned(),
@@ -1766,4 +1771,186 @@ fn presign_unsigned_payload_signs_the_header_the_server_needs() {
             );
         }
     }
+}
+
+/// A loopback server that answers every request with `status` and `body`
+/// (as `content_type`), and records each request line.
+fn failing_server(
+    status: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if first.is_empty() {
+                    first = line.trim_end().to_owned();
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut request_body = vec![0; length];
+            let _ = reader.read_exact(&mut request_body);
+            log.lock().unwrap().push(first);
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\
+                 connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, seen)
+}
+
+/// A credentials endpoint that fails is named by its URL, on one line:
+/// STS for web identity and for an assumed role, IAM Identity Center, a
+/// container endpoint (answering with an error, or not at all) and the
+/// instance metadata service, whose failure means no credentials (exit 2).
+#[test]
+fn credentials_endpoint_failures_name_the_url() {
+    let home = tempfile::tempdir().unwrap();
+    let token_file = home.path().join("token");
+    std::fs::write(&token_file, "web-identity-token").unwrap();
+    let token_file = token_file.to_str().unwrap().to_owned();
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n\
+         [profile base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n\
+         [profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\
+         [sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://corp.awsapps.com/start\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap().to_owned();
+    write_sso_token_cache(home.path());
+    let home = home.path().to_str().unwrap().to_owned();
+
+    let sts_error = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  \
+                     <Error>\n    <Type>Sender</Type>\n    <Code>AccessDenied</Code>\n    \
+                     <Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>\n  \
+                     </Error>\n</ErrorResponse>\n";
+    let (sts, _) = failing_server("403 Forbidden", "text/xml", sts_error);
+    let (sso, _) = failing_server(
+        "401 Unauthorized",
+        "application/json",
+        r#"{"message":"Session token not found or invalid"}"#,
+    );
+    let (container, container_seen) = failing_server(
+        "500 Internal Server Error",
+        "text/html",
+        "<html>\n  <body>\n    internal error\n  </body>\n</html>\n",
+    );
+    let (imds, imds_seen) = failing_server("500 Internal Server Error", "text/plain", "broken\n");
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+
+    let web_identity = [
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web"),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+    ];
+    let role = [
+        ("AWS_CONFIG_FILE", config.as_str()),
+        ("AWS_PROFILE", "role"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+    ];
+    let sso_env = [
+        ("AWS_CONFIG_FILE", config.as_str()),
+        ("HOME", home.as_str()),
+        ("AWS_PROFILE", "dev"),
+        ("AWS_ENDPOINT_URL_SSO", sso.as_str()),
+    ];
+    let container_uri = format!("{container}/v2/credentials");
+    let closed_uri = format!("{closed}/v2/credentials");
+    let container_env = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", container_uri.as_str())];
+    let closed_env = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", closed_uri.as_str())];
+    let imds_env = [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.as_str()),
+    ];
+    let sts_says = "sts returned HTTP 403: AccessDenied: Not authorized to perform \
+                    sts:AssumeRoleWithWebIdentity";
+    // (environment, exit status, what the one line says)
+    type Case<'a> = (&'a [(&'a str, &'a str)], i32, String);
+    let cases: [Case<'_>; 6] = [
+        (
+            &web_identity,
+            1,
+            format!("cannot get credentials from {sts}/: {sts_says}"),
+        ),
+        (
+            &role,
+            1,
+            format!("cannot get credentials from {sts}/: {sts_says}"),
+        ),
+        (
+            &sso_env,
+            1,
+            format!(
+                "cannot get credentials from {sso}/federation/credentials: sso returned HTTP \
+                 401: Unauthorized: Session token not found or invalid"
+            ),
+        ),
+        (
+            &container_env,
+            1,
+            format!(
+                "cannot get credentials from {container_uri}: container returned HTTP 500: \
+                 Internal Server Error: <html> <body> internal error </body> </html>"
+            ),
+        ),
+        (
+            &closed_env,
+            1,
+            format!("cannot get credentials from {closed_uri}: cannot reach container: "),
+        ),
+        (
+            &imds_env,
+            2,
+            format!("endpoints that failed: {imds}/latest/api/token (HTTP 500)"),
+        ),
+    ];
+    for (env, code, says) in &cases {
+        let out = awsig(&["credentials"], env);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(*code), "{env:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{env:?}: {stderr}");
+        assert!(stderr.starts_with("awsig: error: "), "{stderr}");
+        if *code == 1 && !says.ends_with(": ") {
+            assert_eq!(stderr, format!("awsig: error: {says}\n"));
+        } else {
+            assert!(stderr.contains(says.as_str()), "{env:?}: {stderr}");
+        }
+    }
+    assert_eq!(
+        container_seen.lock().unwrap().as_slice(),
+        ["GET /v2/credentials HTTP/1.1"]
+    );
+    assert!(
+        imds_seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l == "PUT /latest/api/token HTTP/1.1")
+    );
 }

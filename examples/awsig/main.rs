@@ -173,10 +173,20 @@ pub fn run_with(
     match result {
         Ok(code) => code,
         Err(failure) => {
-            let _ = writeln!(ctx.err, "awsig: error: {}", failure.message);
+            let _ = writeln!(ctx.err, "awsig: error: {}", one_line(&failure.message));
             failure.code
         }
     }
+}
+
+/// `text` on one line: its lines (a server's HTML error page, a
+/// multi-line reason) trimmed and joined with one space.
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn main() -> ExitCode {
