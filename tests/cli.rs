@@ -684,6 +684,8 @@ fn help_describes_every_flag() {
         "--service",
         "--region",
         "--allow-custom-region",
+        "--no-normalize",
+        "--token-after-signing",
         "--profile",
         "--example-credentials",
         "--time",

@@ -272,3 +272,258 @@ fn example_credentials_are_used_only_when_asked_for() {
     with_flag.push("--example-credentials");
     assert_eq!(run(&with_flag, &[]).0, 0);
 }
+
+/// A suite case's signing context: from its `context.json`, or, for the
+/// two older-format cases that have none, from their Authorization
+/// header's scope and date (the same contexts `tests/verify.rs` uses).
+struct SuiteContext {
+    access_key_id: String,
+    secret: String,
+    token: Option<String>,
+    region: String,
+    service: String,
+    time: String,
+    normalize: bool,
+    omit_session_token: bool,
+}
+
+fn suite_context(dir: &std::path::Path) -> SuiteContext {
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    let Ok(text) = std::fs::read(dir.join("context.json")) else {
+        let (access_key_id, secret, region, service, time) = match name {
+            "double-url-encode" => (
+                "AKIDEXAMPLE",
+                SECRET,
+                "us-east-2",
+                "lambda",
+                "2021-05-11T15:40:45Z",
+            ),
+            "double-encode-path" => (
+                "ANOTREAL",
+                "notrealrnrELgWzOk3IfjzDKtFBhDby",
+                "us-east-1",
+                "service",
+                "2015-08-30T12:36:00Z",
+            ),
+            other => panic!("{other}: no context.json and not a known older-format case"),
+        };
+        return SuiteContext {
+            access_key_id: access_key_id.to_owned(),
+            secret: secret.to_owned(),
+            token: None,
+            region: region.to_owned(),
+            service: service.to_owned(),
+            time: time.to_owned(),
+            normalize: true,
+            omit_session_token: false,
+        };
+    };
+    let v: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    let c = &v["credentials"];
+    SuiteContext {
+        access_key_id: c["access_key_id"].as_str().unwrap().to_owned(),
+        secret: c["secret_access_key"].as_str().unwrap().to_owned(),
+        token: c["token"].as_str().map(str::to_owned),
+        region: v["region"].as_str().unwrap().to_owned(),
+        service: v["service"].as_str().unwrap().to_owned(),
+        time: v["timestamp"].as_str().unwrap().to_owned(),
+        normalize: v["normalize"].as_bool().unwrap(),
+        omit_session_token: v["omit_session_token"].as_bool().unwrap_or(false),
+    }
+}
+
+/// `awsig verify` accepts every signed request of the AWS signing test
+/// suite (header-signed and presigned), run with the flags its context
+/// asks for: `--no-normalize` where the case does not normalize the path,
+/// `--token-after-signing` where the token was left out of the signature.
+/// Every case directory is counted; none is skipped. Without those flags,
+/// exactly the cases that need them are refused.
+#[test]
+fn every_suite_signed_request_verifies_with_the_flags_of_its_context() {
+    let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(SUITE)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let (mut cases, mut requests) = (0, 0);
+    let mut need_flags = Vec::new();
+    for dir in &dirs {
+        let ctx = suite_context(dir);
+        let mut vars = vec![
+            ("AWS_ACCESS_KEY_ID", ctx.access_key_id.as_str()),
+            ("AWS_SECRET_ACCESS_KEY", ctx.secret.as_str()),
+        ];
+        if let Some(token) = &ctx.token {
+            vars.push(("AWS_SESSION_TOKEN", token));
+        }
+        let mut verified_here = 0;
+        for file in ["header-signed-request.txt", "query-signed-request.txt"] {
+            let path = dir.join(file);
+            if !path.exists() {
+                continue;
+            }
+            let path = path.to_str().unwrap().to_owned();
+            let mut args = vec![
+                "--request-file",
+                &path,
+                "--time",
+                &ctx.time,
+                "--service",
+                &ctx.service,
+                "--region",
+                &ctx.region,
+            ];
+            let plain = args.clone();
+            if !ctx.normalize {
+                args.push("--no-normalize");
+            }
+            if ctx.omit_session_token {
+                args.push("--token-after-signing");
+            }
+            let (code, out, err) = run(&args, &vars);
+            assert_eq!(
+                (code, out.as_str(), err.as_str()),
+                (0, "OK\n", ""),
+                "{path} {args:?}"
+            );
+            if args.len() > plain.len() {
+                // Without --service, the flags apply to the service the
+                // request's credential scope names.
+                let mut unscoped = args.clone();
+                unscoped.drain(4..8);
+                let (code, out, _) = run(&unscoped, &vars);
+                assert_eq!((code, out.as_str()), (0, "OK\n"), "{path} {unscoped:?}");
+                let (code, out, _) = run(&plain, &vars);
+                if code != 0 {
+                    assert_eq!(code, 1, "{path}: {out}");
+                    let name = dir.file_name().unwrap().to_str().unwrap();
+                    let refusal = out.split(':').next().unwrap().to_owned();
+                    need_flags.push((format!("{name}/{file}"), refusal));
+                }
+            }
+            verified_here += 1;
+        }
+        assert!(verified_here > 0, "{}: no signed request", dir.display());
+        requests += verified_here;
+        cases += 1;
+    }
+    assert_eq!(cases, dirs.len());
+    assert_eq!(cases, 40, "the suite's v4 case directories");
+    assert_eq!(
+        requests, 78,
+        "38 cases signed both ways, 2 older ones by header"
+    );
+    let mismatch = "SignatureDoesNotMatch";
+    let expected = [
+        ("get-relative-relative-unnormalized", mismatch, mismatch),
+        ("get-relative-unnormalized", mismatch, mismatch),
+        ("get-slash-dot-slash-unnormalized", mismatch, mismatch),
+        ("get-slash-pointless-dot-unnormalized", mismatch, mismatch),
+        ("get-slash-unnormalized", mismatch, mismatch),
+        ("get-slashes-unnormalized", mismatch, mismatch),
+        // An unsigned token header is refused before the signature is
+        // checked, as S3 refuses unsigned x-amz-* headers.
+        ("post-sts-header-after", "AccessDenied", mismatch),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .flat_map(|(case, header, query)| {
+            [
+                (
+                    format!("{case}/header-signed-request.txt"),
+                    (*header).to_owned(),
+                ),
+                (
+                    format!("{case}/query-signed-request.txt"),
+                    (*query).to_owned(),
+                ),
+            ]
+        })
+        .collect();
+    assert_eq!(need_flags, expected);
+}
+
+/// A request as `awsig verify` reads it: request line, headers, a blank
+/// line, the body.
+fn request_text(request: &http::Request<Vec<u8>>) -> Vec<u8> {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let mut text = format!("{} {target} HTTP/1.1\n", request.method());
+    text += &format!("Host:{}\n", request.uri().host().unwrap());
+    for (name, value) in request.headers() {
+        text += &format!("{name}:{}\n", value.to_str().unwrap());
+    }
+    text.push('\n');
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(request.body());
+    bytes
+}
+
+/// `--token-after-signing` applies to the service the request's scope
+/// names when --service is not given: an S3 request (its path signed as
+/// sent, encoded once) signed with the token added afterwards verifies,
+/// header-signed and presigned, and is refused without the flag.
+#[test]
+fn token_after_signing_keeps_the_rules_of_the_service_in_the_scope() {
+    use awsig::{Credentials, PayloadHash, SessionTokenMode, Settings, Signer};
+    let token = "token/with+special=chars";
+    let creds = Credentials::build("AKIDEXAMPLE", SECRET, Some(token), None).unwrap();
+    let signer = Signer::new(creds, "us-east-1", "s3")
+        .unwrap()
+        .with_settings(Settings::s3().with_session_token(SessionTokenMode::AddedAfterSigning));
+    let now = awsig::AmzDate::parse("20150830T123600Z")
+        .unwrap()
+        .to_system_time();
+    let url = "https://bucket.s3.us-east-1.amazonaws.com/a//b/../c%2Bd";
+    let dir = tempfile::tempdir().unwrap();
+    let mut vars = CREDS.to_vec();
+    vars.push(("AWS_SESSION_TOKEN", token));
+    for presigned in [false, true] {
+        let mut request = http::Request::put(url).body(b"data".to_vec()).unwrap();
+        if presigned {
+            // S3's presigned URLs sign UNSIGNED-PAYLOAD.
+            signer
+                .presign(
+                    &mut request,
+                    std::time::Duration::from_secs(60),
+                    &PayloadHash::Unsigned,
+                    now,
+                )
+                .unwrap();
+        } else {
+            signer
+                .sign(&mut request, &PayloadHash::of(b"data"), now)
+                .unwrap();
+        }
+        let path = dir.path().join("request.txt");
+        std::fs::write(&path, request_text(&request)).unwrap();
+        let path = path.to_str().unwrap();
+        let args = ["--request-file", path, "--time", "20150830T123600Z"];
+        for extra in [
+            &["--token-after-signing"][..],
+            &["--token-after-signing", "--service", "s3"],
+        ] {
+            let mut all = args.to_vec();
+            all.extend(extra);
+            let (code, out, err) = run(&all, &vars);
+            assert_eq!(
+                (code, out.as_str(), err.as_str()),
+                (0, "OK\n", ""),
+                "{all:?}"
+            );
+        }
+        let (code, out, _) = run(&args, &vars);
+        let refusal = if presigned {
+            "SignatureDoesNotMatch: "
+        } else {
+            "AccessDenied: there were headers present in the request which were not signed: \
+             x-amz-security-token\n"
+        };
+        assert_eq!(code, 1, "{out}");
+        assert!(out.starts_with(refusal), "{out}");
+    }
+}

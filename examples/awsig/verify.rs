@@ -10,7 +10,9 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use awsig::{Payload, Policy, RequestText};
+use awsig::{
+    PathNormalization, Payload, Policy, RequestText, ServiceRules, SessionTokenMode, Settings,
+};
 
 use super::args::{Config, CredentialArgs, TimeArg, check_region, check_service};
 use super::{Ctx, EXIT_CODES, Failure};
@@ -35,6 +37,19 @@ pub struct Args {
     /// servers).
     #[arg(long)]
     pub allow_custom_region: bool,
+    /// Check the signature of the path as sent, not normalized. By default
+    /// the path is normalized (`.` and `..` segments removed, repeated
+    /// slashes merged) before it is signed, for every service but S3, whose
+    /// paths are never normalized (for s3 this flag changes nothing). For
+    /// clients and services that sign the path unnormalized.
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// The session token (X-Amz-Security-Token) was added after signing and
+    /// is not covered by the signature, as some services (such as AWS IoT)
+    /// expect; it must still be the token of the credentials. By default
+    /// the token is signed.
+    #[arg(long)]
+    pub token_after_signing: bool,
     #[command(flatten)]
     pub credentials: CredentialArgs,
     /// The server's clock.
@@ -98,7 +113,7 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
     let text = RequestText::parse(&bytes).map_err(bad_text)?;
     let pairs = text.header_pairs();
     let request = text.signable(&pairs).map_err(bad_text)?;
-    let mut policy = Policy::new();
+    let mut policy = Policy::new().with_rules(rules(args, &text));
     // The chunks of an aws-chunked body are checked below.
     #[cfg(feature = "chunked")]
     {
@@ -147,4 +162,62 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
         .write_all(out.as_bytes())
         .map_err(|e| Failure::failed(format!("cannot write the output: {e}")))?;
     Ok(code)
+}
+
+/// The value of the request's (first) header `name`, any case, trimmed.
+fn header<'t>(text: &'t RequestText, name: &str) -> Option<&'t str> {
+    let mut values = text
+        .headers()
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name));
+    let (_, value) = values.next()?;
+    std::str::from_utf8(value).ok().map(str::trim)
+}
+
+/// The value of the query parameter `name` (exact case), as sent.
+fn query_param<'t>(text: &'t RequestText, name: &str) -> Option<&'t str> {
+    let (_, query) = text.target().split_once('?')?;
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The service in the request's credential scope (the part before
+/// `aws4_request`), from its Authorization header or X-Amz-Credential.
+fn claimed_service(text: &RequestText) -> Option<String> {
+    let credential = match header(text, "authorization") {
+        Some(auth) => {
+            let start = auth.find("Credential=")? + "Credential=".len();
+            let rest = auth.get(start..)?;
+            let end = rest.find([',', ' ', '\t']).unwrap_or(rest.len());
+            rest.get(..end)?.to_owned()
+        }
+        None => query_param(text, "X-Amz-Credential")?
+            .replace("%2F", "/")
+            .replace("%2f", "/"),
+    };
+    let mut parts = credential.rsplit('/');
+    (parts.next()? == "aws4_request").then_some(())?;
+    parts.next().map(str::to_owned)
+}
+
+/// The signing rules: each service's own, unless --no-normalize or
+/// --token-after-signing change them for the service the request claims
+/// (or --service names).
+fn rules(args: &Args, text: &RequestText) -> ServiceRules {
+    if !args.no_normalize && !args.token_after_signing {
+        return ServiceRules::ByService;
+    }
+    let Some(service) = args.service.clone().or_else(|| claimed_service(text)) else {
+        // No scope to read: the verifier says what is malformed.
+        return ServiceRules::ByService;
+    };
+    let mut settings = Settings::for_service(&service);
+    if args.no_normalize {
+        settings = settings.with_path_normalization(PathNormalization::Disabled);
+    }
+    if args.token_after_signing {
+        settings = settings.with_session_token(SessionTokenMode::AddedAfterSigning);
+    }
+    ServiceRules::Fixed(settings)
 }
