@@ -644,14 +644,32 @@ fn mistakes_get_exit_2_and_a_message_naming_the_input() {
                 "{args:?}: the message should name {n:?}: {text}"
             );
         }
-        // Our own errors are one line, without a usage dump; clap's errors
-        // (the command line itself is wrong) point to --help.
-        if stderr.starts_with("awsig: error:") {
+        // As the README says: our own errors are one line, without a usage
+        // dump; clap's errors (the command line itself is wrong) are its
+        // multi-line message ending in a pointer to --help; both exit 2. A
+        // refused verification prints the AWS code on standard output and
+        // exits 1.
+        if stderr.starts_with("awsig: error: ") {
             assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
             assert!(!stderr.contains("Usage:"), "{args:?}: {stderr}");
+        } else if args.is_empty() {
+            // `awsig` alone: the help, on standard error.
+            assert_eq!(*code, 2);
+            assert!(
+                stderr.starts_with("Sign and verify AWS Signature Version 4 requests\n"),
+                "{stderr}"
+            );
         } else if *code == 2 {
-            assert!(stderr.contains("--help"), "{args:?}: {stderr}");
+            assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+            assert!(stderr.lines().count() > 1, "{args:?}: {stderr}");
+            assert!(
+                stderr.ends_with("For more information, try '--help'.\n"),
+                "{args:?}: {stderr}"
+            );
+        } else {
+            assert_eq!((*code, stderr.as_ref()), (1, ""), "{args:?}");
         }
+        assert!(stdout.is_empty() || *code == 1, "{args:?}: {stdout}");
     }
 }
 

@@ -11,7 +11,10 @@
 //! ```
 //!
 //! `awsig SUBCOMMAND --help` describes every flag. Exit status: 0 success,
-//! 1 the operation failed, 2 bad usage (see [`EXIT_CODES`]).
+//! 1 the operation failed, 2 bad usage (see [`EXIT_CODES`]). The tool's own
+//! failures are one line on standard error, `awsig: error: ...`; clap's
+//! errors (the command line cannot be parsed) are clap's multi-line
+//! messages.
 //!
 //! Layout: one module per subcommand (`sign.rs`, `presign.rs`, `verify.rs`,
 //! `credentials.rs`), each with its own `Args` and `run`; flags that several
@@ -47,10 +50,16 @@ use clap::{Parser, Subcommand};
 /// The exit statuses, shown at the end of every `--help`.
 pub const EXIT_CODES: &str = "Exit status:
   0  success (verify: the signature is valid)
-  1  the operation failed: verify rejected the request, or a credentials
-     source (STS, instance metadata, credential_process) answered with an error
+  1  the operation failed: verify refused the request (the AWS error code
+     and reason on standard output), a credentials endpoint (STS, IAM
+     Identity Center, a container endpoint) or credential_process failed,
+     or an output file cannot be written
   2  bad usage: a flag or value is wrong, missing or conflicting, a file
-     cannot be read, the profile does not exist, or no credentials are set";
+     named on the command line cannot be read, the profile does not exist,
+     no credentials are found, or this awsig was built without the feature
+     the command needs
+awsig's own errors are one line on standard error, `awsig: error: ...`; a
+command line that cannot be parsed gets clap's multi-line message (exit 2).";
 
 /// Sign and verify AWS Signature Version 4 requests.
 #[derive(Debug, Parser)]
