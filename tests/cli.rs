@@ -644,14 +644,32 @@ fn mistakes_get_exit_2_and_a_message_naming_the_input() {
                 "{args:?}: the message should name {n:?}: {text}"
             );
         }
-        // Our own errors are one line, without a usage dump; clap's errors
-        // (the command line itself is wrong) point to --help.
-        if stderr.starts_with("awsig: error:") {
+        // As the README says: our own errors are one line, without a usage
+        // dump; clap's errors (the command line itself is wrong) are its
+        // multi-line message ending in a pointer to --help; both exit 2. A
+        // refused verification prints the AWS code on standard output and
+        // exits 1.
+        if stderr.starts_with("awsig: error: ") {
             assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
             assert!(!stderr.contains("Usage:"), "{args:?}: {stderr}");
+        } else if args.is_empty() {
+            // `awsig` alone: the help, on standard error.
+            assert_eq!(*code, 2);
+            assert!(
+                stderr.starts_with("Sign and verify AWS Signature Version 4 requests\n"),
+                "{stderr}"
+            );
         } else if *code == 2 {
-            assert!(stderr.contains("--help"), "{args:?}: {stderr}");
+            assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+            assert!(stderr.lines().count() > 1, "{args:?}: {stderr}");
+            assert!(
+                stderr.ends_with("For more information, try '--help'.\n"),
+                "{args:?}: {stderr}"
+            );
+        } else {
+            assert_eq!((*code, stderr.as_ref()), (1, ""), "{args:?}");
         }
+        assert!(stdout.is_empty() || *code == 1, "{args:?}: {stdout}");
     }
 }
 
@@ -684,6 +702,21 @@ fn help_describes_every_flag() {
         "--service",
         "--region",
         "--allow-custom-region",
+        "--no-normalize",
+        "--token-after-signing",
+        "--profile",
+        "--example-credentials",
+        "--time",
+    ];
+    let event = [
+        "--seed",
+        "--message-file",
+        "--end",
+        "--out",
+        "--print",
+        "--service",
+        "--region",
+        "--allow-custom-region",
         "--profile",
         "--example-credentials",
         "--time",
@@ -693,6 +726,7 @@ fn help_describes_every_flag() {
         ("presign", presign),
         ("verify", verify.to_vec()),
         ("credentials", vec!["--profile"]),
+        ("event", event.to_vec()),
     ] {
         let out = awsig(&[cmd, "--help"], &[]);
         assert_eq!(out.status.code(), Some(0), "{cmd} --help");
@@ -723,6 +757,129 @@ fn help_describes_every_flag() {
     }
     let out = awsig(&["--help"], &[]);
     assert_eq!(out.status.code(), Some(0));
+
+    // The flags whose meaning differs in `event`: the region and time are
+    // those of the stream, not of a URL.
+    let out = awsig(&["event", "--help"], &[]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for says in [
+        "Needs awsig built with `--features event-stream`",
+        "--seed <HEX>\n          The prior signature, 64 hex digits: for the first message, the \
+         seed signature (the Signature= of the request that opened the stream)",
+        "--region <REGION>\n          Region of the credential scope the seed signature was made \
+         for: the region in the Credential= of the request that opened the stream",
+        "--time <TIME>\n          The message's signing time, sent in the envelope's :date header",
+        "--service <NAME>\n          Signing name of the streaming service, as in the credential \
+         scope of the request that opened the stream",
+    ] {
+        assert!(help.contains(says), "event --help lacks {says:?}:\n{help}");
+    }
+    assert!(!help.contains("URL"), "{help}");
+}
+
+/// `awsig event` signing the end of a transcribe stream in us-west-2 with
+/// the example credentials, chained from `seed`.
+fn event_end(seed: &str) -> [&str; 11] {
+    [
+        "event",
+        "--seed",
+        seed,
+        "--end",
+        "--service",
+        "transcribe",
+        "--region",
+        "us-west-2",
+        "--example-credentials",
+        "--time",
+        "2015-08-30T12:36:00Z",
+    ]
+}
+
+/// `awsig event` exists in every build. Built without `event-stream`, it
+/// fails whatever its flags with one line naming the feature to enable
+/// (exit 2), and its --help still describes it; built with it, clap checks
+/// the flags and a complete command signs.
+#[test]
+fn event_exists_in_every_build_and_names_its_feature() {
+    let seed = "a".repeat(64);
+    let complete = event_end(&seed);
+    let help = awsig(&["event", "--help"], &[]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--features event-stream"));
+    for args in [&["event"][..], &["event", "--bogus"], &complete] {
+        let out = awsig(args, &[]);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        if cfg!(feature = "event-stream") {
+            if args.len() == complete.len() {
+                assert_eq!(out.status.code(), Some(0), "{stderr}");
+                assert_eq!(stdout.len(), 65, "{stdout}");
+            } else {
+                assert_eq!(out.status.code(), Some(2), "{args:?}");
+                assert!(stderr.contains("Usage: awsig event"), "{stderr}");
+            }
+        } else {
+            assert_eq!(
+                (out.status.code(), stdout.as_ref(), stderr.as_ref()),
+                (
+                    Some(2),
+                    "",
+                    "awsig: error: event: this awsig was built without event stream support; run \
+                     it with `cargo run --features event-stream --example awsig -- event ...`\n"
+                ),
+                "{args:?}"
+            );
+        }
+    }
+}
+
+/// `--seed` is the 64 hex digits of a SigV4 signature, in either case;
+/// anything else is refused with one line saying what was expected and
+/// what was given, though the library's `PriorSignature::from_hex` takes
+/// any even number of hex digits.
+#[cfg(feature = "event-stream")]
+#[test]
+fn event_seed_is_64_hex_digits() {
+    let run = |seed: &str| awsig(&event_end(seed), &[]);
+    let expected = |got: &str| {
+        format!(
+            "awsig: error: --seed: expected 64 hex digits (the Signature= of the request that \
+             opened the stream, or the previous envelope's signature), got {got}\n"
+        )
+    };
+    for (seed, says) in [
+        ("00".to_owned(), expected("2 characters")),
+        ("a".repeat(62), expected("62 characters")),
+        ("a".repeat(63), expected("63 characters")),
+        ("a".repeat(65), expected("65 characters")),
+        ("a".repeat(128), expected("128 characters")),
+        (
+            format!("g{}", "a".repeat(63)),
+            "awsig: error: --seed: expected 64 hex digits, got 'g' at position 1\n".to_owned(),
+        ),
+        (
+            format!("{}\u{e9}", "a".repeat(63)),
+            "awsig: error: --seed: expected 64 hex digits, got '\u{e9}' at position 64\n"
+                .to_owned(),
+        ),
+    ] {
+        let out = run(&seed);
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).as_ref(),
+                String::from_utf8_lossy(&out.stderr).as_ref()
+            ),
+            (Some(2), "", says.as_str()),
+            "{seed}"
+        );
+    }
+    let lower = run(&"ab".repeat(32));
+    let upper = run(&"AB".repeat(32));
+    assert_eq!(lower.status.code(), Some(0));
+    assert_eq!(lower.stdout, upper.stdout);
 }
 
 /// `sign --curl` quotes every value for the shell: header values with
@@ -814,9 +971,28 @@ fn one_shot_server(body: String) -> (String, std::thread::JoinHandle<String>) {
     (url, handle)
 }
 
+/// Writes the IAM Identity Center token cache of the `corp` session
+/// (token `sso-token`, valid until 2099) under `home`.
+fn write_sso_token_cache(home: &std::path::Path) {
+    let name = awsig::provider::sso::SsoConfig {
+        session_name: Some("corp".into()),
+        start_url: String::new(),
+        region: String::new(),
+        account_id: None,
+        role_name: None,
+    }
+    .cache_file_name();
+    let cache = home.join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join(name),
+        r#"{"accessToken":"sso-token","expiresAt":"2099-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+}
+
 #[test]
 fn credentials_reports_an_sso_profile_and_where_the_region_came_from() {
-    use awsig::provider::sso::SsoConfig;
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config");
     std::fs::write(
@@ -825,21 +1001,7 @@ fn credentials_reports_an_sso_profile_and_where_the_region_came_from() {
          [sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://corp.awsapps.com/start\n",
     )
     .unwrap();
-    let name = SsoConfig {
-        session_name: Some("corp".into()),
-        start_url: String::new(),
-        region: String::new(),
-        account_id: None,
-        role_name: None,
-    }
-    .cache_file_name();
-    let cache = home.path().join(".aws/sso/cache");
-    std::fs::create_dir_all(&cache).unwrap();
-    std::fs::write(
-        cache.join(name),
-        r#"{"accessToken":"sso-token","expiresAt":"2099-01-01T00:00:00Z"}"#,
-    )
-    .unwrap();
+    write_sso_token_cache(home.path());
     let (url, server) = one_shot_server(
         r#"{"roleCredentials":{"accessKeyId":"ASIASSOEXAMPLE","secretAccessKey":"ssosecretEXAMPLEKEY","sessionToken":"ssotokenEXAMPLE","expiration":4070908800000}}"#
             .to_owned(),
@@ -1079,10 +1241,10 @@ fn event_envelope_is_aws_sigv4s() {
     for (args, says) in [
         (
             vec!["event", "--seed", "zz", "--end"],
-            "--seed: invalid seed signature",
+            "--seed: expected 64 hex digits",
         ),
         (
-            vec!["event", "--seed", "00", "--message-file", bad_arg.as_str()],
+            vec!["event", "--seed", &seed, "--message-file", bad_arg.as_str()],
             "--message-file: the message to sign is not a valid event stream message",
         ),
     ] {
@@ -1203,8 +1365,15 @@ fn sign_chunked_and_verify_say_which_chunk_failed() {
         assert_eq!(refused.status.code(), Some(1));
         let text = String::from_utf8_lossy(&refused.stdout).into_owned();
         if marker.contains("UNSIGNED") {
+            // The chunks are unsigned: only the trailer's checksum tells.
             assert!(
-                text.starts_with("BadDigest: x-amz-checksum-crc64nvme"),
+                text.starts_with(
+                    "BadDigest: the data does not match the trailer: x-amz-checksum-crc64nvme is \""
+                ) && text.ends_with(
+                    "; the chunks are unsigned (STREAMING-UNSIGNED-PAYLOAD-TRAILER), so this \
+                     checksum is all that covers the data, and which chunk changed cannot be \
+                     told\n"
+                ),
                 "{text}"
             );
         } else {
@@ -1344,4 +1513,471 @@ fn sigv4a_sign_presign_and_verify() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--algorithm sigv4a"));
+}
+
+/// A loopback server that checks the signature of every request it gets
+/// with awsig's verifier, as of `now`, with the example credentials, and
+/// answers `200 OK` or `403` with the AWS error code and the reason.
+fn verifying_server(now: std::time::SystemTime) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let creds =
+            awsig::Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+                .unwrap();
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut raw = Vec::new();
+            let mut length = 0;
+            loop {
+                let mut line = Vec::new();
+                reader.read_until(b'\n', &mut line).unwrap();
+                raw.extend_from_slice(&line);
+                let text = String::from_utf8_lossy(&line).to_ascii_lowercase();
+                if let Some(v) = text.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                if line == b"\r\n" || line.is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            raw.extend_from_slice(&body);
+            let verdict = awsig::RequestText::parse(&raw)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    let pairs = text.header_pairs();
+                    let request = text.signable(&pairs).map_err(|e| e.to_string())?;
+                    awsig::verify(
+                        &request,
+                        awsig::Payload::Body(text.body()),
+                        &creds,
+                        now,
+                        &awsig::Policy::new(),
+                    )
+                    .map(|_| ())
+                    .map_err(|r| format!("{}: {r}", r.code()))
+                });
+            let (status, text) = match verdict {
+                Ok(()) => ("200 OK", "OK".to_owned()),
+                Err(e) => (
+                    "403 Forbidden",
+                    format!("{e}\nrequest line: {:?}", raw.split(|&b| b == b'\r').next()),
+                ),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    url
+}
+
+/// Runs a printed curl command through `sh`; returns curl's exit status
+/// and what it printed: the answer's body, then the status code.
+fn run_curl(command: &str) -> (Option<i32>, String) {
+    let script = format!("{} -s -w ' %{{http_code}}'", command.trim_end());
+    let out = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// `--curl` sends what was signed whatever bytes the URL holds: non-ASCII
+/// text (which curl would write in lower-case hex, and a server of a
+/// service other than S3 would then encode again), spaces and control
+/// characters (which curl refuses), and the characters RFC 3986 does not
+/// allow in a URL. Each printed command is run through `sh` against a
+/// server that verifies what arrives, for S3 and another service, signed
+/// and presigned.
+#[test]
+fn curl_sends_what_was_signed_whatever_the_url_holds() {
+    let time = "2015-08-30T12:36:00Z";
+    let now = awsig::AmzDate::parse_rfc3339(time)
+        .unwrap()
+        .to_system_time();
+    let server = verifying_server(now);
+    let paths = [
+        "/é",
+        "/a b",
+        "/a\tb",
+        "/q?q=a b",
+        "/q?q=é&ሴ=1",
+        "/a\"b<c>d`e{f}g|h\\i^j",
+        "/q?k=\"<>`{}|\\^",
+        "/ሴ/a b?k=v w&x=é%20",
+    ];
+    let mut checked = 0;
+    for path in paths {
+        for (service, prefix) in [("s3", "/bucket"), ("execute-api", "/stage")] {
+            for subcommand in ["sign", "presign"] {
+                let url = format!("{server}{prefix}{path}");
+                let out = awsig(
+                    &[
+                        subcommand,
+                        "--example-credentials",
+                        "--time",
+                        time,
+                        "--service",
+                        service,
+                        "--region",
+                        "us-east-1",
+                        "--curl",
+                        &url,
+                    ],
+                    &[],
+                );
+                let case = format!("{subcommand} --service {service} {url:?}");
+                assert_eq!(
+                    out.status.code(),
+                    Some(0),
+                    "{case}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let command = String::from_utf8(out.stdout).unwrap();
+                // Only ASCII that every client sends as it is.
+                assert!(
+                    command
+                        .bytes()
+                        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b)),
+                    "{case}: {command}"
+                );
+                let (status, answer) = run_curl(&command);
+                assert_eq!(status, Some(0), "{case}: curl failed: {command}");
+                assert!(answer.ends_with(" 200"), "{case}: {answer}\n{command}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, paths.len() * 4);
+
+    // The request text `sign` prints holds the same encoded target, and
+    // the rewriting is said on standard error.
+    let out = awsig(
+        &[
+            "sign",
+            "--example-credentials",
+            "--time",
+            time,
+            "--service",
+            "execute-api",
+            "--region",
+            "us-east-1",
+            "http://example.com/é x?q=a b#fragment",
+        ],
+        &[],
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("GET /%C3%A9%20x?q=a%20b HTTP/1.1\n"),
+        "{text}"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("percent-encoded") && err.contains("http://example.com/%C3%A9%20x?q=a%20b"),
+        "{err}"
+    );
+}
+
+/// `presign --unsigned-payload` for a service other than S3 signs an
+/// `x-amz-content-sha256: UNSIGNED-PAYLOAD` header, the only way such a
+/// server learns that the payload is not signed; the header is in
+/// `X-Amz-SignedHeaders`, the curl command sends it, a note says that it
+/// must be sent, and the verifier accepts the request that carries it. An
+/// S3 URL needs no header: S3 presigned URLs always sign UNSIGNED-PAYLOAD.
+#[test]
+fn presign_unsigned_payload_signs_the_header_the_server_needs() {
+    let time = "2015-08-30T12:36:00Z";
+    let now = awsig::AmzDate::parse_rfc3339(time)
+        .unwrap()
+        .to_system_time();
+    let server = verifying_server(now);
+    for (service, needs_header) in [("sqs", true), ("execute-api", true), ("s3", false)] {
+        let url = format!("{server}/path?Action=Send");
+        let args = |extra: &[&'static str]| {
+            let mut a: Vec<String> = [
+                "presign",
+                "--unsigned-payload",
+                "--example-credentials",
+                "--time",
+                time,
+                "--service",
+                service,
+                "--region",
+                "us-east-1",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+            a.extend(extra.iter().map(|s| (*s).to_owned()));
+            a.push(url.clone());
+            a
+        };
+        let run = |extra: &[&'static str]| {
+            let a = args(extra);
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            awsig(&a, &[])
+        };
+
+        let out = run(&[]);
+        assert_eq!(out.status.code(), Some(0), "{service}");
+        let presigned = String::from_utf8(out.stdout).unwrap();
+        let note = String::from_utf8(out.stderr).unwrap();
+        let signed = if needs_header {
+            "X-Amz-SignedHeaders=host%3Bx-amz-content-sha256&"
+        } else {
+            "X-Amz-SignedHeaders=host&"
+        };
+        assert!(presigned.contains(signed), "{service}: {presigned}");
+        assert_eq!(
+            note.contains("X-Amz-Content-Sha256: UNSIGNED-PAYLOAD"),
+            needs_header,
+            "{service}: {note}"
+        );
+        if needs_header {
+            assert!(note.contains("send them"), "{note}");
+        }
+
+        // The canonical request: the header signed, and UNSIGNED-PAYLOAD.
+        let out = run(&["--print", "canonical-request"]);
+        let creq = String::from_utf8(out.stdout).unwrap();
+        assert!(creq.ends_with("\nUNSIGNED-PAYLOAD\n"), "{service}: {creq}");
+        assert_eq!(
+            creq.contains("\nx-amz-content-sha256:UNSIGNED-PAYLOAD\n"),
+            needs_header,
+            "{service}: {creq}"
+        );
+
+        // The curl command sends it, and the server accepts the request.
+        let out = run(&["--curl"]);
+        let command = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            command.contains("-H 'X-Amz-Content-Sha256: UNSIGNED-PAYLOAD'"),
+            needs_header,
+            "{service}: {command}"
+        );
+        let (status, answer) = run_curl(&command);
+        assert_eq!(status, Some(0), "{command}");
+        assert!(answer.ends_with(" 200"), "{service}: {answer}\n{command}");
+
+        // `awsig verify` on the request as sent: OK; without the header,
+        // refused. For S3 the header is not signed, so sending it anyway
+        // is refused as an unsigned x-amz-* header, as S3 does.
+        let target = presigned.trim_end().strip_prefix(&server).unwrap();
+        let host = server.strip_prefix("http://").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("request.txt");
+        let with = format!(
+            "GET {target} HTTP/1.1\nHost:{host}\nX-Amz-Content-Sha256:UNSIGNED-PAYLOAD\n\n"
+        );
+        let without = format!("GET {target} HTTP/1.1\nHost:{host}\n\n");
+        for (text, ok) in [(with, needs_header), (without, !needs_header)] {
+            std::fs::write(&file, &text).unwrap();
+            let out = awsig(
+                &[
+                    "verify",
+                    "--example-credentials",
+                    "--time",
+                    time,
+                    "--request-file",
+                    file.to_str().unwrap(),
+                ],
+                &[],
+            );
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(if ok { 0 } else { 1 }),
+                "{service}: {text}\n{said}"
+            );
+        }
+    }
+}
+
+/// A loopback server that answers every request with `status` and `body`
+/// (as `content_type`), and records each request line.
+fn failing_server(
+    status: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if first.is_empty() {
+                    first = line.trim_end().to_owned();
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut request_body = vec![0; length];
+            let _ = reader.read_exact(&mut request_body);
+            log.lock().unwrap().push(first);
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\
+                 connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, seen)
+}
+
+/// A credentials endpoint that fails is named by its URL, on one line:
+/// STS for web identity and for an assumed role, IAM Identity Center, a
+/// container endpoint (answering with an error, or not at all) and the
+/// instance metadata service, whose failure means no credentials (exit 2).
+#[test]
+fn credentials_endpoint_failures_name_the_url() {
+    let home = tempfile::tempdir().unwrap();
+    let token_file = home.path().join("token");
+    std::fs::write(&token_file, "web-identity-token").unwrap();
+    let token_file = token_file.to_str().unwrap().to_owned();
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n\
+         [profile base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n\
+         [profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\
+         [sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://corp.awsapps.com/start\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap().to_owned();
+    write_sso_token_cache(home.path());
+    let home = home.path().to_str().unwrap().to_owned();
+
+    let sts_error = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  \
+                     <Error>\n    <Type>Sender</Type>\n    <Code>AccessDenied</Code>\n    \
+                     <Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>\n  \
+                     </Error>\n</ErrorResponse>\n";
+    let (sts, _) = failing_server("403 Forbidden", "text/xml", sts_error);
+    let (sso, _) = failing_server(
+        "401 Unauthorized",
+        "application/json",
+        r#"{"message":"Session token not found or invalid"}"#,
+    );
+    let (container, container_seen) = failing_server(
+        "500 Internal Server Error",
+        "text/html",
+        "<html>\n  <body>\n    internal error\n  </body>\n</html>\n",
+    );
+    let (imds, imds_seen) = failing_server("500 Internal Server Error", "text/plain", "broken\n");
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+
+    let web_identity = [
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web"),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+    ];
+    let role = [
+        ("AWS_CONFIG_FILE", config.as_str()),
+        ("AWS_PROFILE", "role"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+    ];
+    let sso_env = [
+        ("AWS_CONFIG_FILE", config.as_str()),
+        ("HOME", home.as_str()),
+        ("AWS_PROFILE", "dev"),
+        ("AWS_ENDPOINT_URL_SSO", sso.as_str()),
+    ];
+    let container_uri = format!("{container}/v2/credentials");
+    let closed_uri = format!("{closed}/v2/credentials");
+    let container_env = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", container_uri.as_str())];
+    let closed_env = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", closed_uri.as_str())];
+    let imds_env = [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.as_str()),
+    ];
+    let sts_says = "sts returned HTTP 403: AccessDenied: Not authorized to perform \
+                    sts:AssumeRoleWithWebIdentity";
+    // (environment, exit status, what the one line says)
+    type Case<'a> = (&'a [(&'a str, &'a str)], i32, String);
+    let cases: [Case<'_>; 6] = [
+        (
+            &web_identity,
+            1,
+            format!("cannot get credentials from {sts}/: {sts_says}"),
+        ),
+        (
+            &role,
+            1,
+            format!("cannot get credentials from {sts}/: {sts_says}"),
+        ),
+        (
+            &sso_env,
+            1,
+            format!(
+                "cannot get credentials from {sso}/federation/credentials: sso returned HTTP \
+                 401: Unauthorized: Session token not found or invalid"
+            ),
+        ),
+        (
+            &container_env,
+            1,
+            format!(
+                "cannot get credentials from {container_uri}: container returned HTTP 500: \
+                 Internal Server Error: <html> <body> internal error </body> </html>"
+            ),
+        ),
+        (
+            &closed_env,
+            1,
+            format!("cannot get credentials from {closed_uri}: cannot reach container: "),
+        ),
+        (
+            &imds_env,
+            2,
+            format!("endpoints that failed: {imds}/latest/api/token (HTTP 500)"),
+        ),
+    ];
+    for (env, code, says) in &cases {
+        let out = awsig(&["credentials"], env);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(*code), "{env:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{env:?}: {stderr}");
+        assert!(stderr.starts_with("awsig: error: "), "{stderr}");
+        if *code == 1 && !says.ends_with(": ") {
+            assert_eq!(stderr, format!("awsig: error: {says}\n"));
+        } else {
+            assert!(stderr.contains(says.as_str()), "{env:?}: {stderr}");
+        }
+    }
+    assert_eq!(
+        container_seen.lock().unwrap().as_slice(),
+        ["GET /v2/credentials HTTP/1.1"]
+    );
+    assert!(
+        imds_seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l == "PUT /latest/api/token HTTP/1.1")
+    );
 }

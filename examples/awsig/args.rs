@@ -168,7 +168,7 @@ pub struct OutputArgs {
 }
 
 /// `--time`'s parser: RFC 3339 or `YYYYMMDDTHHMMSSZ`.
-fn parse_time(text: &str) -> Result<SystemTime, String> {
+pub fn parse_time(text: &str) -> Result<SystemTime, String> {
     AmzDate::parse_rfc3339(text)
         .or_else(|_| AmzDate::parse(text))
         .map(|d| d.to_system_time())
@@ -248,16 +248,32 @@ impl Config {
         self.resolve().map(|r| r.credentials)
     }
 
-    /// Runs the default chain to the end with a blocking HTTP client.
+    /// Runs the default chain to the end with a blocking HTTP client. A
+    /// credentials endpoint that fails (STS, IAM Identity Center, a
+    /// container or instance metadata endpoint) is named by its URL.
     pub fn resolve(mut self) -> Result<Resolved, Failure> {
         let profile_source = self.profile_source;
-        let fail = |e: ProviderError| match e {
-            ProviderError::NoCredentials { tried } => Failure::usage(format!(
-                "no credentials found (tried: {}): set AWS_ACCESS_KEY_ID and \
-                 AWS_SECRET_ACCESS_KEY, choose a profile with --profile, or add \
-                 --example-credentials to try the AWS documentation's example keys",
-                tried.join(", ")
-            )),
+        // The endpoints that answered with an error or could not be reached,
+        // for when the chain ends finding nothing.
+        let mut failed: Vec<String> = Vec::new();
+        let fail = |e: ProviderError, failed: &[String]| match e {
+            ProviderError::NoCredentials { tried } => {
+                let endpoints = if failed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; endpoints that failed: {}", failed.join(", "))
+                };
+                Failure::usage(format!(
+                    "no credentials found (tried: {}{endpoints}): set AWS_ACCESS_KEY_ID and \
+                     AWS_SECRET_ACCESS_KEY, choose a profile with --profile, or add \
+                     --example-credentials to try the AWS documentation's example keys",
+                    tried
+                        .iter()
+                        .map(|t| shortened(t, 120))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
             ProviderError::PartialCredentials {
                 source_name,
                 present,
@@ -270,20 +286,66 @@ impl Config {
             )),
             other => provider_failure(&other),
         };
+        // An endpoint's failure, with its URL.
+        let endpoint_fail = |e: ProviderError, url: &str, failed: &[String]| match e {
+            ProviderError::Service { .. }
+            | ProviderError::Transport { .. }
+            | ProviderError::InvalidResponse { .. }
+            | ProviderError::NoInstanceRole => Failure::failed(format!(
+                "cannot get credentials from {url}: {}",
+                shortened(&e.to_string(), 300)
+            )),
+            other => fail(other, failed),
+        };
         // Bounded: each flow takes a handful of requests.
         for _ in 0..32 {
-            match self.chain.poll(SystemTime::now()).map_err(fail)? {
+            match self
+                .chain
+                .poll(SystemTime::now())
+                .map_err(|e| fail(e, &failed))?
+            {
                 ChainStep::Done(resolved) => return Ok(resolved),
-                ChainStep::Send(request) => match super::credentials::send(request) {
-                    Ok(response) => self
-                        .chain
-                        .handle_response(&response, SystemTime::now())
-                        .map_err(fail)?,
-                    Err(e) => self.chain.handle_send_error(&e).map_err(fail)?,
-                },
+                ChainStep::Send(request) => {
+                    let url = endpoint_url(request.uri());
+                    match super::credentials::send(request) {
+                        Ok(response) => {
+                            let status = response.status();
+                            if !status.is_success() {
+                                failed.push(format!("{url} (HTTP {})", status.as_u16()));
+                            }
+                            self.chain
+                                .handle_response(&response, SystemTime::now())
+                                .map_err(|e| endpoint_fail(e, &url, &failed))?;
+                        }
+                        Err(e) => {
+                            failed.push(format!("{url} (unreachable)"));
+                            self.chain
+                                .handle_send_error(&e)
+                                .map_err(|e| endpoint_fail(e, &url, &failed))?;
+                        }
+                    }
+                }
             }
         }
         Err(Failure::failed("the credentials chain did not finish"))
+    }
+}
+
+/// The URL a credentials request went to, as `scheme://host[:port]/path`:
+/// without user information or query.
+fn endpoint_url(uri: &http::Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("http");
+    let host = uri.host().unwrap_or("");
+    let port = uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{scheme}://{host}{port}{}", uri.path())
+}
+
+/// A service's answer cut to `max` characters: an HTML error page says
+/// little after its first lines.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 
@@ -296,7 +358,10 @@ fn provider_failure(e: &ProviderError) -> Failure {
         | ProviderError::InvalidEnvVar { .. } => {
             Failure::usage(format!("{e}: fix the configuration"))
         }
-        _ => Failure::failed(format!("cannot get credentials: {e}")),
+        _ => Failure::failed(format!(
+            "cannot get credentials: {}",
+            shortened(&e.to_string(), 300)
+        )),
     }
 }
 

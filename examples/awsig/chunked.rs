@@ -72,11 +72,21 @@ pub fn unavailable() -> Failure {
     )
 }
 
-/// Without aws-chunked support, a request with a streaming marker is
-/// refused by the policy before its body is looked at.
+/// The verdict on a body `verify` reads: `Ok` with what to add to `OK`,
+/// or the error code and the reason it is refused; a `Failure` when this
+/// build cannot check it.
+pub type BodyCheck = Result<Result<String, (&'static str, String)>, Failure>;
+
+/// Without aws-chunked support, the chunks of a body cannot be checked:
+/// says which feature checks them.
 #[cfg(not(feature = "chunked"))]
-pub fn check_body(_: &awsig::Verified, _: &[u8]) -> Result<String, awsig::Rejection> {
-    Ok(String::new())
+pub fn check_body(verified: &awsig::Verified, _: &[u8]) -> BodyCheck {
+    Err(Failure::usage(format!(
+        "the request's signature is valid, but its body is aws-chunked (x-amz-content-sha256: \
+         {}) and this awsig was built without aws-chunked support, so its chunks cannot be \
+         checked; run it with `cargo run --features chunked --example awsig -- verify ...`",
+        verified.payload()
+    )))
 }
 
 /// `--chunked` with `--algorithm sigv4a`: its chunks would be signed with
@@ -96,7 +106,9 @@ mod with_feature {
     use std::io::Write;
     use std::time::SystemTime;
 
-    use awsig::chunked::{ChecksumAlgorithm, ChunkSigning, ChunkedEncoder, ChunkedUpload};
+    use awsig::chunked::{
+        ChecksumAlgorithm, ChunkSigning, ChunkedEncoder, ChunkedRejection, ChunkedUpload,
+    };
     use awsig::{AmzDate, ContentSha256Header, Signature};
 
     use super::super::request::{AnySigner, Prepared};
@@ -130,6 +142,7 @@ mod with_feature {
     pub fn declare(p: Prepared, upload: &ChunkedUpload) -> Result<Prepared, Failure> {
         let Prepared {
             signer,
+            url,
             mut fields,
             body,
             payload: _,
@@ -146,6 +159,7 @@ mod with_feature {
             .with_content_sha256(ContentSha256Header::Include);
         Ok(Prepared {
             signer: AnySigner::V4(signer.with_settings(settings)),
+            url,
             fields,
             body,
             payload: upload.body().signing().payload_hash(),
@@ -153,22 +167,176 @@ mod with_feature {
     }
 
     /// For a verified request that declares an aws-chunked body, checks
-    /// the body: every chunk signature, the trailer and its checksum.
-    /// Returns what to add to `OK`.
-    pub fn check_body(verified: &awsig::Verified, body: &[u8]) -> Result<String, awsig::Rejection> {
-        let Some(mut decoder) = verified.chunked_decoder() else {
-            return Ok(String::new());
+    /// the body: every chunk signature, the trailer and its checksum; a
+    /// refusal names the chunk (or the trailer) and the problem.
+    pub fn check_body(verified: &awsig::Verified, body: &[u8]) -> super::BodyCheck {
+        let (Some(mut decoder), Some(declared)) =
+            (verified.chunked_decoder(), verified.chunked_body())
+        else {
+            return Ok(Err((
+                "NotImplemented",
+                format!(
+                    "the request's signature is valid, but awsig cannot check the aws-chunked \
+                     body (x-amz-content-sha256: {}) of a request signed with {}",
+                    verified.payload(),
+                    verified.algorithm()
+                ),
+            )));
         };
+        let signing = declared.signing();
         let mut data = Vec::new();
-        decoder.decode_into(body, &mut data)?;
-        let checksum = decoder
+        if let Err(e) = decoder.decode_into(body, &mut data) {
+            return Ok(Err((e.code(), describe(&e, signing, body))));
+        }
+        let trailer = decoder
             .checksum()
-            .map(|c| format!(", {}:{}", c.algorithm().header_name(), c.as_str()))
-            .unwrap_or_default();
-        Ok(format!(
-            " (aws-chunked: {} bytes of data, every chunk checked{checksum})",
+            .map(|c| format!("{}:{}", c.algorithm().header_name(), c.as_str()));
+        let what = match (signing.signs_chunks(), trailer) {
+            (true, None) => "every chunk's signature checked".to_owned(),
+            (true, Some(t)) => {
+                format!("every chunk's signature checked, and the signed trailer {t}")
+            }
+            (false, Some(t)) => {
+                format!("chunks unsigned; the data matches the trailer {t}")
+            }
+            (false, None) => "chunks unsigned".to_owned(),
+        };
+        Ok(Ok(format!(
+            " (aws-chunked: {} bytes of data, {what})",
             data.len()
-        ))
+        )))
+    }
+
+    /// The line of the body that ends at `end` (its CRLF left out), quoted
+    /// and escaped, at most 80 bytes of it.
+    fn line_before(body: &[u8], end: u64) -> String {
+        let end = usize::try_from(end).unwrap_or(usize::MAX).min(body.len());
+        let upto = &body[..end];
+        let upto = upto.strip_suffix(b"\n").unwrap_or(upto);
+        let upto = upto.strip_suffix(b"\r").unwrap_or(upto);
+        let start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line = &upto[start..];
+        let shown = &line[..line.len().min(80)];
+        let more = if line.len() > shown.len() { "..." } else { "" };
+        format!("\"{}{more}\"", shown.escape_ascii())
+    }
+
+    /// A chunked rejection in plain words: which chunk (or the trailer),
+    /// where in the body, and what is wrong with it, in terms of what the
+    /// request's headers declare.
+    fn describe(e: &ChunkedRejection, signing: ChunkSigning, body: &[u8]) -> String {
+        let marker = signing.payload_hash();
+        let trailer = signing.trailer().map_or("the trailer", |a| a.header_name());
+        match e {
+            ChunkedRejection::MalformedChunk {
+                chunk,
+                offset,
+                reason,
+            } => {
+                let line = line_before(body, *offset);
+                let problem = match *reason {
+                    "the chunk has no chunk-signature" => format!(
+                        "its header {line} has no ;chunk-signature=, but x-amz-content-sha256 \
+                         {marker} says every chunk is signed"
+                    ),
+                    "unsigned chunks carry no extension" => format!(
+                        "its header {line} carries more than the size (such as \
+                         ;chunk-signature=), but x-amz-content-sha256 {marker} says the chunks \
+                         are unsigned: the header is the size in hex alone"
+                    ),
+                    "expected chunk-signature= and 64 lowercase hex digits" => format!(
+                        "its header {line} does not end in ;chunk-signature= and the 64 \
+                         lowercase hex digits of a signature"
+                    ),
+                    "the chunk size is not 1 to 16 lowercase hex digits without leading zeros" => {
+                        format!(
+                            "its header {line} does not start with the chunk's size: 1 to 16 \
+                             lowercase hex digits without leading zeros (is the body \
+                             aws-chunked encoded?)"
+                        )
+                    }
+                    "the chunk's data is not followed by CRLF" => "its data is not followed by \
+                         CRLF where the size in its header says it ends: the size is wrong, or \
+                         the data is longer or shorter than it"
+                        .to_owned(),
+                    "the chunk header does not end in CRLF" => {
+                        format!("its header {line} ends in a bare LF instead of CRLF")
+                    }
+                    other => other.to_owned(),
+                };
+                format!("chunk {chunk} (byte {offset} of the body): {problem}")
+            }
+            ChunkedRejection::Truncated { chunk, offset } => {
+                let end = match signing.trailer() {
+                    Some(_) => format!("the final zero-size chunk, {trailer} and the empty line"),
+                    None => "the final zero-size chunk and the empty line".to_owned(),
+                };
+                format!(
+                    "the body ends after {offset} bytes, in chunk {chunk}: {end} that end an \
+                     aws-chunked body never came (the body is cut short)"
+                )
+            }
+            ChunkedRejection::TrailingBytes { offset } => format!(
+                "{} more bytes follow the end of the aws-chunked body (its final chunk{}), at \
+                 byte {offset}: the body is longer than its encoding",
+                (body.len() as u64).saturating_sub(*offset),
+                if signing.trailer().is_some() {
+                    " and trailer"
+                } else {
+                    ""
+                }
+            ),
+            ChunkedRejection::ChecksumMismatch {
+                header,
+                declared,
+                computed,
+            } => {
+                let unsigned = if signing.signs_chunks() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the chunks are unsigned ({marker}), so this checksum is all that \
+                         covers the data, and which chunk changed cannot be told"
+                    )
+                };
+                format!(
+                    "the data does not match the trailer: {header} is {declared:?} but the \
+                     data's is {computed:?}{unsigned}"
+                )
+            }
+            ChunkedRejection::MalformedTrailer { offset, reason } => {
+                let line = line_before(body, *offset);
+                let problem = match *reason {
+                    "expected name:value" if line == "\"\"" => format!(
+                        "{trailer}, which x-amz-trailer declares, is missing: the body ends \
+                         after the final chunk"
+                    ),
+                    "expected name:value" => format!(
+                        "expected {trailer}:VALUE after the final chunk, as x-amz-trailer \
+                         declares, but found {line}"
+                    ),
+                    "the trailer is not the one x-amz-trailer names" => format!(
+                        "the trailer {line} is not {trailer}, the one x-amz-trailer declares"
+                    ),
+                    "expected x-amz-trailer-signature:"
+                    | "expected x-amz-trailer-signature \
+                     after the checksum" => format!(
+                        "after {trailer} comes {line}, not x-amz-trailer-signature: and the 64 \
+                         hex digits of a signature (x-amz-content-sha256 {marker} says the \
+                         trailer is signed)"
+                    ),
+                    "expected the empty line that ends the body" => format!(
+                        "after the trailer comes {line}, not the empty line that ends the body"
+                    ),
+                    "a trailer line does not end in CRLF" => {
+                        format!("the trailer line {line} ends in a bare LF instead of CRLF")
+                    }
+                    other => other.to_owned(),
+                };
+                format!("the trailer (byte {offset} of the body): {problem}")
+            }
+            other => other.to_string(),
+        }
     }
 
     /// Encodes the body, chained from `seed`, into the file `--body-out`.

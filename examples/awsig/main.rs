@@ -11,7 +11,10 @@
 //! ```
 //!
 //! `awsig SUBCOMMAND --help` describes every flag. Exit status: 0 success,
-//! 1 the operation failed, 2 bad usage (see [`EXIT_CODES`]).
+//! 1 the operation failed, 2 bad usage (see [`EXIT_CODES`]). The tool's own
+//! failures are one line on standard error, `awsig: error: ...`; clap's
+//! errors (the command line cannot be parsed) are clap's multi-line
+//! messages.
 //!
 //! Layout: one module per subcommand (`sign.rs`, `presign.rs`, `verify.rs`,
 //! `credentials.rs`), each with its own `Args` and `run`; flags that several
@@ -30,7 +33,6 @@ mod args;
 mod chunked;
 mod credentials;
 mod curl;
-#[cfg(feature = "event-stream")]
 mod event;
 mod presign;
 mod request;
@@ -48,10 +50,16 @@ use clap::{Parser, Subcommand};
 /// The exit statuses, shown at the end of every `--help`.
 pub const EXIT_CODES: &str = "Exit status:
   0  success (verify: the signature is valid)
-  1  the operation failed: verify rejected the request, or a credentials
-     source (STS, instance metadata, credential_process) answered with an error
+  1  the operation failed: verify refused the request (the AWS error code
+     and reason on standard output), a credentials endpoint (STS, IAM
+     Identity Center, a container endpoint) or credential_process failed,
+     or an output file cannot be written
   2  bad usage: a flag or value is wrong, missing or conflicting, a file
-     cannot be read, the profile does not exist, or no credentials are set";
+     named on the command line cannot be read, the profile does not exist,
+     no credentials are found, or this awsig was built without the feature
+     the command needs
+awsig's own errors are one line on standard error, `awsig: error: ...`; a
+command line that cannot be parsed gets clap's multi-line message (exit 2).";
 
 /// Sign and verify AWS Signature Version 4 requests.
 #[derive(Debug, Parser)]
@@ -79,8 +87,7 @@ enum Command {
     Credentials(credentials::Args),
     /// Sign one event stream message (or the end of the stream) chained from
     /// a seed or prior signature: print the envelope's signature, write its
-    /// bytes with --out.
-    #[cfg(feature = "event-stream")]
+    /// bytes with --out. Needs awsig built with `--features event-stream`.
     Event(event::Args),
 }
 
@@ -101,6 +108,11 @@ impl Ctx<'_> {
     /// Prints a warning on standard error.
     pub fn warn(&mut self, message: &str) {
         let _ = writeln!(self.err, "awsig: warning: {message}");
+    }
+
+    /// Prints what the user must do with the output, on standard error.
+    pub fn note(&mut self, message: &str) {
+        let _ = writeln!(self.err, "awsig: note: {message}");
     }
 }
 
@@ -143,6 +155,12 @@ pub fn run_with(
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => {
+            // Built without event streams, `event` cannot succeed whatever
+            // its flags: say what it needs rather than what clap would.
+            if let Some(failure) = event::parse_error(args, &e) {
+                let _ = writeln!(err, "awsig: error: {}", failure.message);
+                return failure.code;
+            }
             let code = u8::try_from(e.exit_code()).unwrap_or(2);
             let text = e.render().to_string();
             let _ = if code == 0 {
@@ -159,16 +177,25 @@ pub fn run_with(
         Command::Presign(a) => presign::run(a, &mut ctx),
         Command::Verify(a) => verify::run(a, &mut ctx),
         Command::Credentials(a) => credentials::run(a, &mut ctx),
-        #[cfg(feature = "event-stream")]
         Command::Event(a) => event::run(a, &mut ctx),
     };
     match result {
         Ok(code) => code,
         Err(failure) => {
-            let _ = writeln!(ctx.err, "awsig: error: {}", failure.message);
+            let _ = writeln!(ctx.err, "awsig: error: {}", one_line(&failure.message));
             failure.code
         }
     }
+}
+
+/// `text` on one line: its lines (a server's HTML error page, a
+/// multi-line reason) trimmed and joined with one space.
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn main() -> ExitCode {

@@ -58,19 +58,14 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
             .stage(stage, &request, Some(expires), &p.payload, now)
             .map_err(input)?
     } else {
-        let url = &args.request.url;
+        let url = &p.url;
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        let base = base.split_once('#').map_or(base, |(b, _)| b);
         let query = signer
             .presigned_query(&request, expires, &p.payload, now, query)
             .map_err(input)?;
         let presigned = format!("{base}?{query}");
+        let headers = p.text_fields();
         if args.output.curl {
-            let headers: Vec<(String, String)> = p
-                .fields
-                .iter()
-                .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
-                .collect();
             super::curl::command(
                 &args.request.method,
                 &presigned,
@@ -78,6 +73,19 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
                 &super::curl::Body::of(&args.request),
             )
         } else {
+            // The signed headers besides Host travel apart from the URL.
+            let to_send: Vec<String> = headers
+                .iter()
+                .filter(|(n, _)| !n.eq_ignore_ascii_case("host"))
+                .map(|(n, v)| format!("\n  {n}: {v}"))
+                .collect();
+            if !to_send.is_empty() {
+                ctx.note(&format!(
+                    "the URL is signed with these headers (X-Amz-SignedHeaders): send them with \
+                     it as they are, or the server refuses it:{}",
+                    to_send.concat()
+                ));
+            }
             format!("{presigned}\n")
         }
     };

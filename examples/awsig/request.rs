@@ -50,11 +50,16 @@ pub struct RequestArgs {
     /// The body, read from a file.
     #[arg(long, value_name = "FILE")]
     pub data_file: Option<PathBuf>,
-    /// Sign with UNSIGNED-PAYLOAD instead of the body's SHA-256 (and send it
-    /// in x-amz-content-sha256).
+    /// Sign with UNSIGNED-PAYLOAD instead of the body's SHA-256, and send it
+    /// in x-amz-content-sha256 (signed). A presigned URL of S3 always signs
+    /// UNSIGNED-PAYLOAD; one of another service then carries a signed
+    /// x-amz-content-sha256 header that whoever uses the URL must send.
     #[arg(long)]
     pub unsigned_payload: bool,
-    /// The URL, https://host/path?query.
+    /// The URL, https://host/path?query. Bytes a URL cannot hold as they are
+    /// (non-ASCII, spaces, control characters, and " < > ` { } | \ ^) in
+    /// the path and query are percent-encoded before signing, so that what
+    /// is signed, printed and sent is the same text.
     #[arg(value_name = "URL")]
     pub url: String,
 }
@@ -173,6 +178,8 @@ impl AnySigner {
 /// Everything signing needs, made from the flags.
 pub struct Prepared {
     pub signer: AnySigner,
+    /// The URL to sign and send ([`url_to_send`]).
+    pub url: String,
     /// The header fields, in order: `Host` first (as an HTTP client sends
     /// it), then the ones given.
     pub fields: Vec<(String, Vec<u8>)>,
@@ -188,8 +195,49 @@ impl Prepared {
         pairs: &'a mut Vec<(&'a str, &'a [u8])>,
     ) -> Result<SignableRequest<'a>, Failure> {
         pairs.extend(self.fields.iter().map(|(n, v)| (n.as_str(), v.as_slice())));
-        SignableRequest::new(&args.method, &args.url, pairs).map_err(|e| url_failure(&args.url, &e))
+        SignableRequest::new(&args.method, &self.url, pairs).map_err(|e| url_failure(&self.url, &e))
     }
+
+    /// The header fields as text, `(name, value)`.
+    pub fn text_fields(&self) -> Headers {
+        self.fields
+            .iter()
+            .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
+            .collect()
+    }
+}
+
+/// Whether a byte of a URL's path or query must be percent-encoded to be
+/// sent as it is: what RFC 3986 does not allow there (non-ASCII, space,
+/// control characters, `"`, `<`, `>`, `` ` ``, `{`, `}`, `|`, `\`, `^`).
+/// curl refuses a space or a control character (exit 3) and encodes
+/// non-ASCII bytes in the path with lower-case hex digits; `http::Uri`
+/// (hyper) refuses `<`, `>` and `` ` `` in the path and `"` in the query;
+/// WHATWG URL parsers (reqwest) encode several of the others.
+fn must_encode(b: u8) -> bool {
+    b <= b' ' || b >= 0x7f || b"\"<>`{}|\\^".contains(&b)
+}
+
+/// The URL as it is signed, printed and sent: each byte of its path and
+/// query that a URL cannot hold as it is percent-encoded with upper-case
+/// hex digits (`/é` is `/%C3%A9`, `a b` is `a%20b`); escapes already there
+/// are kept. The fragment, which is never sent, is dropped.
+pub fn url_to_send(url: &str) -> String {
+    let url = url.split_once('#').map_or(url, |(u, _)| u);
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let path_start = scheme_end + rest.find(['/', '?']).unwrap_or(rest.len());
+    let mut out = url[..path_start].to_owned();
+    for &b in &url.as_bytes()[path_start..] {
+        if must_encode(b) {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(char::from(b));
+        }
+    }
+    out
 }
 
 fn url_failure(url: &str, e: &awsig::Error) -> Failure {
@@ -219,8 +267,14 @@ pub fn prepare(
         })?,
         (None, None) => Vec::new(),
     };
-    let probe = SignableRequest::new(&request.method, &request.url, &[])
-        .map_err(|e| url_failure(&request.url, &e))?;
+    let url = url_to_send(&request.url);
+    if url.len() > request.url.split('#').next().map_or(0, str::len) {
+        ctx.warn(&format!(
+            "the URL holds bytes a URL cannot carry as they are: signed and sent percent-encoded, as {url}"
+        ));
+    }
+    let probe =
+        SignableRequest::new(&request.method, &url, &[]).map_err(|e| url_failure(&url, &e))?;
     let host = probe
         .host()
         .ok_or_else(|| {
@@ -328,8 +382,20 @@ pub fn prepare(
     } else {
         PayloadHash::of(&body)
     };
+    // A server of another service reads the payload hash of a presigned
+    // URL from a signed x-amz-content-sha256 header, else hashes the body.
+    let declared = fields
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("x-amz-content-sha256"));
+    if presign && request.unsigned_payload && !s3 && !declared {
+        fields.push((
+            "X-Amz-Content-Sha256".into(),
+            awsig::UNSIGNED_PAYLOAD.as_bytes().to_vec(),
+        ));
+    }
     Ok(Prepared {
         signer,
+        url,
         fields,
         body,
         payload,

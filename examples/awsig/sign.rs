@@ -121,7 +121,7 @@ fn render(
     if args.output.curl {
         let command = super::curl::command(
             &args.request.method,
-            &args.request.url,
+            &p.url,
             &headers,
             &super::curl::Body::of(&args.request),
         );

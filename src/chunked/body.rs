@@ -26,6 +26,11 @@ pub const X_AMZ_TRAILER: &str = crate::payload::X_AMZ_TRAILER;
 /// with a trailer, `name:value\r\n` and (signed)
 /// `x-amz-trailer-signature:<64 hex>\r\n`; and last an empty line.
 ///
+/// A `chunk_size` of 0 counts as 1. Only chunks of a few bytes framing a
+/// length near [`MAX_DECODED_LENGTH`] make the length larger than a `u64`:
+/// it is then `u64::MAX`. ([`ChunkedUpload`] takes chunks of
+/// [`MIN_CHUNK_SIZE`] or more, whose lengths always fit.)
+///
 /// ```
 /// use awsig::chunked::{ChunkSigning, ChunkedBody, ChecksumAlgorithm, encoded_length};
 /// let body = ChunkedBody::new(10, ChunkSigning::UnsignedWithTrailer(ChecksumAlgorithm::Crc32))?;

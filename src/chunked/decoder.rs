@@ -209,9 +209,10 @@ impl ChunkedDecoder {
         self.data.get(self.ready.clone()).unwrap_or(&[])
     }
 
-    /// Marks the first `n` bytes of [`decoded`](Self::decoded) as taken.
+    /// Marks the first `n` bytes of [`decoded`](Self::decoded) as taken;
+    /// more than it holds counts as all of it.
     pub fn consume(&mut self, n: usize) {
-        self.ready.start = (self.ready.start + n).min(self.ready.end);
+        self.ready.start += n.min(self.ready.len());
     }
 
     /// Ends the body: checks that it was read to its end.
@@ -456,8 +457,10 @@ impl ChunkedDecoder {
             });
         } else {
             // Room for the whole chunk at once (bounded by the limit), so
-            // that filling it never moves it.
-            self.data.reserve(self.size);
+            // that filling it never moves it. Without a limit a chunk can
+            // announce more than memory holds: the buffer then grows with
+            // the data that actually arrives.
+            let _ = self.data.try_reserve(self.size);
             self.state = State::Data;
         }
         Ok(())

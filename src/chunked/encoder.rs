@@ -114,6 +114,7 @@ impl ChunkedEncoder {
         let room = usize::try_from(declared)
             .unwrap_or(usize::MAX)
             .min(upload.chunk_size());
+        let capacity = HEAD.saturating_add(room).saturating_add(TAIL);
         Self {
             signer,
             signing: body.signing(),
@@ -123,7 +124,7 @@ impl ChunkedEncoder {
             to_push: declared,
             checksum: body.signing().trailer().map(Checksum::new),
             hash: Sha256::new(),
-            buf: vec![0; HEAD + room + TAIL],
+            buf: vec![0; capacity],
             fill: 0,
             out: 0..0,
             finishing: false,
@@ -170,7 +171,9 @@ impl ChunkedEncoder {
         let room =
             (self.chunk_size - self.fill).min(usize::try_from(self.to_push).unwrap_or(usize::MAX));
         let start = HEAD + self.fill;
-        self.buf.get_mut(start..start + room).unwrap_or(&mut [])
+        self.buf
+            .get_mut(start..start.saturating_add(room))
+            .unwrap_or(&mut [])
     }
 
     /// Takes the first `n` bytes written into [`buffer_mut`](Self::buffer_mut)
@@ -250,12 +253,13 @@ impl ChunkedEncoder {
         self.buf.get(self.out.clone()).unwrap_or(&[])
     }
 
-    /// Marks the first `n` bytes of [`output`](Self::output) as sent.
+    /// Marks the first `n` bytes of [`output`](Self::output) as sent; more
+    /// than the output holds counts as all of it.
     pub fn consume(&mut self, n: usize) {
         if self.out.is_empty() {
             return;
         }
-        self.out.start = (self.out.start + n).min(self.out.end);
+        self.out.start += n.min(self.out.len());
         if self.out.is_empty() {
             self.out = 0..0;
             self.fill = 0;
@@ -285,7 +289,7 @@ impl ChunkedEncoder {
     fn length_error(&self, adding: u64) -> Error {
         Error::ChunkedLength {
             declared: self.declared,
-            given: self.declared - self.to_push + adding,
+            given: (self.declared - self.to_push).saturating_add(adding),
         }
     }
 

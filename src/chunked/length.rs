@@ -28,7 +28,9 @@ fn chunk_overhead(size: u64, signed: bool) -> u64 {
 /// The exact length in bytes of `decoded` bytes of data encoded in chunks
 /// of `chunk_size` bytes (the last one shorter, `chunk_size` at least 1),
 /// signed or not, the final empty chunk and the trailer holding the
-/// checksum `trailer` (if any).
+/// checksum `trailer` (if any). A length past `u64::MAX` (only chunks of a
+/// few bytes framing a length near [`MAX_DECODED_LENGTH`](super::MAX_DECODED_LENGTH)
+/// come to that) is `u64::MAX`.
 pub(crate) fn framed_length(
     decoded: u64,
     chunk_size: u64,
@@ -38,19 +40,19 @@ pub(crate) fn framed_length(
     let size = chunk_size.max(1);
     let full = decoded / size;
     let rest = decoded % size;
-    let mut length = decoded;
-    length += full * chunk_overhead(size, signed);
+    let mut length = decoded.saturating_add(full.saturating_mul(chunk_overhead(size, signed)));
     if rest > 0 {
-        length += chunk_overhead(rest, signed);
+        length = length.saturating_add(chunk_overhead(rest, signed));
     }
-    length += chunk_overhead(0, signed);
+    length = length.saturating_add(chunk_overhead(0, signed));
     if let Some(algorithm) = trailer {
-        length += algorithm.header_name().len() as u64 + 1 + algorithm.base64_len() as u64 + 2;
+        let line = algorithm.header_name().len() as u64 + 1 + algorithm.base64_len() as u64 + 2;
+        length = length.saturating_add(line);
         if signed {
-            length += TRAILER_SIGNATURE_LINE;
+            length = length.saturating_add(TRAILER_SIGNATURE_LINE);
         }
     }
-    length + 2
+    length.saturating_add(2)
 }
 
 #[cfg(test)]
