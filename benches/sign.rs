@@ -718,6 +718,107 @@ fn mean_ns(id: &str) -> Option<f64> {
     json["mean"]["point_estimate"].as_f64()
 }
 
+/// Batches of each implementation timed in turn within one loop, `ROUNDS`
+/// rounds of `BATCH` calls: on a shared machine the implementations of a
+/// round see the same load, so the median of the per-round ratios holds
+/// where separate criterion runs drift (neighbours moved aws-sigv4's
+/// criterion mean by half between back-to-back runs here). Requests are
+/// cloned before each batch, outside its timing.
+fn report_paired(cases: &[&Case]) {
+    const ROUNDS: usize = 201;
+    const BATCH: usize = 32;
+    println!();
+    println!(
+        "Paired rounds ({ROUNDS} rounds of {BATCH} calls each, in turn): median ns per call, and the median of the per-round ratios:"
+    );
+    println!(
+        "{:<18} {:>7} {:>16} {:>11} {:>10} {:>7} {:>16} {:>12} {:>12}",
+        "case",
+        "awsig",
+        "awsig-new-shape",
+        "awsig-into",
+        "aws-sigv4",
+        "floor",
+        "aws-sigv4/awsig",
+        "awsig/floor",
+        "into/floor"
+    );
+    for case in cases {
+        let params = case.aws_params();
+        let floor = Floor::new(case);
+        let mut sts = floor.string_to_sign.clone();
+        let shapes = case.two_shapes();
+        let mut buf = AuthorizationBuf::new();
+        let time = |run: &mut dyn FnMut()| {
+            let t = Instant::now();
+            run();
+            t.elapsed().as_nanos() as f64 / BATCH as f64
+        };
+        let mut rows: [Vec<f64>; 5] = Default::default();
+        for _ in 0..ROUNDS {
+            let mut same: Vec<_> = (0..BATCH).map(|_| case.request.clone()).collect();
+            let mut other: Vec<_> = (0..BATCH).map(|i| shapes[i % 2].clone()).collect();
+            let mut theirs: Vec<_> = (0..BATCH)
+                .map(|_| (case.request.clone(), case.payload.as_str().to_owned()))
+                .collect();
+            let ours = time(&mut || {
+                for r in &mut same {
+                    black_box(case.awsig(r));
+                }
+            });
+            let new_shape = time(&mut || {
+                for r in &mut other {
+                    black_box(case.awsig(r));
+                }
+            });
+            let into = if case.kind == Kind::Presign {
+                f64::NAN
+            } else {
+                time(&mut || {
+                    for _ in 0..BATCH {
+                        black_box(case.awsig_into(black_box(&case.request), &mut buf));
+                    }
+                })
+            };
+            let aws = time(&mut || {
+                for (r, hash) in &mut theirs {
+                    black_box(case.aws(&params, r, std::mem::take(hash)));
+                }
+            });
+            let bare = time(&mut || {
+                for _ in 0..BATCH {
+                    black_box(floor.run(black_box(&mut sts)));
+                }
+            });
+            for (row, v) in rows.iter_mut().zip([ours, new_shape, into, aws, bare]) {
+                row.push(v);
+            }
+        }
+        let median = |v: Vec<f64>| {
+            let mut v: Vec<f64> = v.into_iter().filter(|x| !x.is_nan()).collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied()
+        };
+        let ratio = |a: &[f64], b: &[f64]| median(a.iter().zip(b).map(|(a, b)| a / b).collect());
+        let [ours, new_shape, into, aws, bare] = &rows;
+        let ns =
+            |v: &[f64]| median(v.to_vec()).map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
+        let x = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}x"));
+        println!(
+            "{:<18} {:>7} {:>16} {:>11} {:>10} {:>7} {:>16} {:>12} {:>12}",
+            case.name,
+            ns(ours),
+            ns(new_shape),
+            ns(into),
+            ns(aws),
+            ns(bare),
+            x(ratio(aws, ours)),
+            x(ratio(ours, bare)),
+            x(ratio(into, bare)),
+        );
+    }
+}
+
 fn report_summary(cases: &[Case]) {
     println!();
     println!("Summary (criterion means, ns per sign):");
@@ -804,6 +905,9 @@ fn main() {
         report_threads(&cases[0]);
     }
     report_summary(&cases);
+    if !chosen.is_empty() {
+        report_paired(&chosen);
+    }
     println!();
     println!(
         "Machine: {}, {} cores",

@@ -218,7 +218,9 @@ impl<'a> SignableRequest<'a> {
     /// Whether the request has a header field named `name` (lowercase).
     pub(crate) fn has_header(&self, name: &str) -> bool {
         match self.headers {
-            HeaderSource::Map(m) => m.contains_key(name),
+            // A map's names are lower case; comparing them (lengths first)
+            // costs less than parsing `name` into a key for each lookup.
+            HeaderSource::Map(m) => m.keys().any(|k| k.as_str().eq_ignore_ascii_case(name)),
             HeaderSource::List(l) => l.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)),
         }
     }

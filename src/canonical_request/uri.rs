@@ -51,7 +51,27 @@ pub(crate) fn normalized_path(path: &str) -> String {
 
 /// Whether a segment of the path is `.` or `..`.
 pub(crate) fn has_dot_segments(path: &str) -> bool {
-    path.split('/').any(|seg| matches!(seg, "." | ".."))
+    // Each '.' that starts a segment (first in the path or after '/') and
+    // is followed by the segment's end, or by one more '.' and its end.
+    let bytes = path.as_bytes();
+    let mut from = 0;
+    while let Some(at) = bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'.'))
+        .map(|i| i + from)
+    {
+        let starts = at == 0 || bytes.get(at.wrapping_sub(1)) == Some(&b'/');
+        let end = if bytes.get(at + 1) == Some(&b'.') {
+            at + 2
+        } else {
+            at + 1
+        };
+        if starts && matches!(bytes.get(end), None | Some(b'/')) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 fn write_encoded(sink: &mut impl Sink, text: &str, encoding: UriEncoding) {
@@ -130,6 +150,32 @@ fn normalize<'a, const N: usize>(path: &'a str, kept: &mut StackVec<&'a str, N>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The scan agrees with the definition: some '/'-separated segment is
+    /// `.` or `..`.
+    #[test]
+    fn dot_segments_are_found_as_defined() {
+        for (path, expected) in [
+            ("/a/b", false),
+            ("/a/.", true),
+            ("/a/..", true),
+            ("./a", true),
+            ("../a", true),
+            (".", true),
+            ("/.a/b.", false),
+            ("/a/.../b", false),
+            ("/a/..b", false),
+            ("/a/./b", true),
+            ("", false),
+        ] {
+            assert_eq!(has_dot_segments(path), expected, "{path:?}");
+        }
+        proptest!(ProptestConfig::with_cases(5000), |(path in "[/.a]{0,12}")| {
+            let defined = path.split('/').any(|seg| matches!(seg, "." | ".."));
+            prop_assert_eq!(has_dot_segments(&path), defined, "{:?}", path);
+        });
+    }
 
     fn canon(path: &str, settings: &Settings) -> String {
         let mut v = Vec::new();
