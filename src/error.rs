@@ -151,6 +151,20 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The payload hash given is not the one the server will compute for
+    /// this request: a service other than S3 hashes the body unless the
+    /// request carries `x-amz-content-sha256`, so signing
+    /// `UNSIGNED-PAYLOAD` there needs that header; and a presigned URL with
+    /// S3's rules signs `UNSIGNED-PAYLOAD` unless the request carries the
+    /// hash in that header
+    /// (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html>).
+    #[error("the payload hash {payload} cannot be signed for this request: {reason}")]
+    PayloadNotDeclared {
+        /// The payload hash given (`UNSIGNED-PAYLOAD` or 64 hex digits).
+        payload: String,
+        /// What the server computes instead, and how to sign it.
+        reason: &'static str,
+    },
     /// A presigned URL's expiry is outside 1..=604800 seconds (7 days).
     #[error("presign expiry of {seconds} s is out of range: it must be 1..=604800 seconds")]
     ExpiresOutOfRange {

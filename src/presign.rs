@@ -393,6 +393,7 @@ impl Signer {
     ///
     /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
     /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::PayloadNotDeclared`](crate::Error::PayloadNotDeclared) when the payload hash is not what the server computes for a presigned request: S3 reads `UNSIGNED-PAYLOAD`, other services hash the body, unless the request carries `x-amz-content-sha256`;
     /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
     /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials;
     /// - [`Error::InvalidUri`](crate::Error::InvalidUri) when the presigned URI cannot be built.
@@ -418,6 +419,7 @@ impl Signer {
     ///
     /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
     /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::PayloadNotDeclared`](crate::Error::PayloadNotDeclared) when the payload hash is not what the server computes for a presigned request: S3 reads `UNSIGNED-PAYLOAD`, other services hash the body, unless the request carries `x-amz-content-sha256`;
     /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
     /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials;
     /// - [`Error::InvalidUri`](crate::Error::InvalidUri) when the presigned URI cannot be built.
@@ -466,6 +468,7 @@ impl Signer {
     ///
     /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
     /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::PayloadNotDeclared`](crate::Error::PayloadNotDeclared) when the payload hash is not what the server computes for a presigned request: S3 reads `UNSIGNED-PAYLOAD`, other services hash the body, unless the request carries `x-amz-content-sha256`;
     /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
     /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials.
     pub fn presign_output(
@@ -484,6 +487,7 @@ impl Signer {
     ///
     /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
     /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::PayloadNotDeclared`](crate::Error::PayloadNotDeclared) when the payload hash is not what the server computes for a presigned request: S3 reads `UNSIGNED-PAYLOAD`, other services hash the body, unless the request carries `x-amz-content-sha256`;
     /// - [`Error::ExpiresOutOfRange`](crate::Error::ExpiresOutOfRange) when `expires` is not 1 to 604800 seconds;
     /// - [`Error::PresignOutlivesCredentials`](crate::Error::PresignOutlivesCredentials) when the settings refuse a URL that would outlive temporary credentials.
     pub fn presign_output_with(
@@ -498,6 +502,14 @@ impl Signer {
         crate::sign::check_streaming(request, payload)?;
         check_declared_payload(request, payload)?;
         let (secs, date) = self.presign_checks(credentials, expires, now)?;
+        check_presignable(request, &AUTH_PARAMS)?;
+        crate::sign::check_payload_mode(
+            self.settings(),
+            self.service().as_str(),
+            request,
+            payload,
+            true,
+        )?;
         let token = credentials.session_token();
         let shape = PresignShape {
             header: HeaderShape {

@@ -212,7 +212,8 @@ impl Signer {
     /// # Errors
     ///
     /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
-    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::PayloadNotDeclared`](crate::Error::PayloadNotDeclared) for `UNSIGNED-PAYLOAD` when the service hashes the body and the request does not declare it (see [`ContentSha256Header::Include`](crate::ContentSha256Header::Include)).
     pub fn sign<B>(
         &self,
         request: &mut http::Request<B>,
@@ -237,7 +238,8 @@ impl Signer {
     /// # Errors
     ///
     /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
-    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::PayloadNotDeclared`](crate::Error::PayloadNotDeclared) for `UNSIGNED-PAYLOAD` when the service hashes the body and the request does not declare it (see [`ContentSha256Header::Include`](crate::ContentSha256Header::Include)).
     pub fn sign_parts(
         &self,
         parts: &mut http::request::Parts,
@@ -282,7 +284,8 @@ impl Signer {
     /// # Errors
     ///
     /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
-    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::PayloadNotDeclared`](crate::Error::PayloadNotDeclared) for `UNSIGNED-PAYLOAD` when the service hashes the body and the request does not declare it (see [`ContentSha256Header::Include`](crate::ContentSha256Header::Include)).
     pub fn signing_output(
         &self,
         request: &SignableRequest<'_>,
@@ -299,7 +302,8 @@ impl Signer {
     /// # Errors
     ///
     /// - [`Error::InvalidMethod`](crate::Error::InvalidMethod), [`Error::MissingHost`](crate::Error::MissingHost), [`Error::InvalidHost`](crate::Error::InvalidHost), [`Error::InvalidUri`](crate::Error::InvalidUri), [`Error::InvalidPath`](crate::Error::InvalidPath), [`Error::InvalidQuery`](crate::Error::InvalidQuery), [`Error::InvalidHeaderName`](crate::Error::InvalidHeaderName), [`Error::InvalidHeaderValue`](crate::Error::InvalidHeaderValue), [`Error::TooManyHeaders`](crate::Error::TooManyHeaders) or [`Error::HeaderTooLarge`](crate::Error::HeaderTooLarge) when the request cannot be signed as it stands (each variant names the part and the reason);
-    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999.
+    /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
+    /// - [`Error::PayloadNotDeclared`](crate::Error::PayloadNotDeclared) for `UNSIGNED-PAYLOAD` when the service hashes the body and the request does not declare it (see [`ContentSha256Header::Include`](crate::ContentSha256Header::Include)).
     pub fn signing_output_with(
         &self,
         credentials: &Credentials,
@@ -340,6 +344,18 @@ impl Signer {
     ) -> Result<(Signature, bool), Error> {
         self.check_endpoint(request)?;
         check_streaming(request, payload)?;
+        // After the request's own checks (which a template's shape has
+        // passed before), so that a request wrong in both ways is refused
+        // for the same reason on every path.
+        let check_payload = || {
+            check_payload_mode(
+                &self.settings,
+                self.service.as_str(),
+                request,
+                payload,
+                false,
+            )
+        };
         let scope = self.scope(date);
         let token = signed_token(&self.settings, credentials);
         let shape = HeaderShape {
@@ -348,6 +364,7 @@ impl Signer {
             request,
         };
         let memo = template::lookup(Kind::Header, &shape, |template| {
+            check_payload()?;
             let list = SignedList::Bytes(template.signed_headers());
             self.write_authorization_head(credentials, &scope, list, auth)?;
             let token = TokenText::Raw(token.unwrap_or_default().as_bytes());
@@ -365,6 +382,7 @@ impl Signer {
                     payload.as_str(),
                     token.map(str::as_bytes),
                     |plan| {
+                        check_payload()?;
                         self.write_authorization_head(
                             credentials,
                             &scope,
@@ -566,6 +584,46 @@ pub(crate) fn check_path_to_sign(
 /// `x-amz-checksum-*` header (none for the marker without). S3 refuses
 /// such an upload, and so does the verifier.
 /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html>.
+/// Refuses a payload hash the server would not compute for `request`, as
+/// the verifier reads it ([`crate::ServiceRules::ByService`]): a server
+/// hashes the body unless `x-amz-content-sha256` is sent, so
+/// `UNSIGNED-PAYLOAD` needs that header (header signing adds it with
+/// [`ContentSha256Header::Include`]); and a presigned URL of a service
+/// whose preset includes that header (S3) stands for `UNSIGNED-PAYLOAD`
+/// unless the header carries the hash.
+pub(crate) fn check_payload_mode(
+    settings: &Settings,
+    service: &str,
+    request: &SignableRequest<'_>,
+    payload: &PayloadHash,
+    presigned: bool,
+) -> Result<(), Error> {
+    let adds_header = !presigned && settings.content_sha256 == ContentSha256Header::Include;
+    let presigns_unsigned =
+        presigned && Settings::for_service(service).content_sha256 == ContentSha256Header::Include;
+    let reason = match payload {
+        PayloadHash::Unsigned
+            if !adds_header && !presigns_unsigned && !request.has_header(X_AMZ_CONTENT_SHA256) =>
+        {
+            if presigned {
+                "this service hashes the body of a presigned request unless it carries x-amz-content-sha256: add that header with UNSIGNED-PAYLOAD (it is signed and must be sent with the URL), or presign the body's SHA-256"
+            } else {
+                "this service hashes the body unless the request carries x-amz-content-sha256: add that header with UNSIGNED-PAYLOAD, or sign with Settings::with_content_sha256(ContentSha256Header::Include), or sign the body's SHA-256"
+            }
+        }
+        PayloadHash::Sha256(_)
+            if presigns_unsigned && !request.has_header(X_AMZ_CONTENT_SHA256) =>
+        {
+            "a presigned URL of this service stands for UNSIGNED-PAYLOAD (S3 does not hash the body of a presigned request): presign PayloadHash::Unsigned, or carry the hash in an x-amz-content-sha256 header, which is then signed and must be sent with the URL"
+        }
+        _ => return Ok(()),
+    };
+    Err(Error::PayloadNotDeclared {
+        payload: payload.as_str().to_owned(),
+        reason,
+    })
+}
+
 pub(crate) fn check_streaming(
     request: &SignableRequest<'_>,
     payload: &PayloadHash,

@@ -237,9 +237,22 @@ fn content_sha256_header_follows_the_setting() {
     let base = signer("sqs");
     let req = SignableRequest::new("POST", "https://sqs.us-east-1.amazonaws.com/", &[]).unwrap();
     let out = base
-        .signing_output(&req, &PayloadHash::Unsigned, t(1))
+        .signing_output(&req, &PayloadHash::empty(), t(1))
         .unwrap();
     assert!(!out.headers().any(|(n, _)| n == "x-amz-content-sha256"));
+    // UNSIGNED-PAYLOAD is only signed where the request says so: SQS hashes
+    // the body otherwise.
+    assert!(matches!(
+        base.signing_output(&req, &PayloadHash::Unsigned, t(1)),
+        Err(awsig::Error::PayloadNotDeclared { .. })
+    ));
+    let declared: &[(&str, &[u8])] = &[("x-amz-content-sha256", b"UNSIGNED-PAYLOAD")];
+    let req_declared =
+        SignableRequest::new("POST", "https://sqs.us-east-1.amazonaws.com/", declared).unwrap();
+    let out = base
+        .signing_output(&req_declared, &PayloadHash::Unsigned, t(1))
+        .unwrap();
+    assert!(out.authorization().contains("x-amz-content-sha256"));
     let with = signer("sqs")
         .with_settings(Settings::default().with_content_sha256(ContentSha256Header::Include));
     let streaming: &[(&str, &[u8])] = &[("x-amz-decoded-content-length", b"0")];

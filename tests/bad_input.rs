@@ -83,7 +83,7 @@ fn sign_http(mut req: http::Request<()>) -> Result<(), Error> {
 fn presign(uri: &str, expires: Duration) -> Result<(), Error> {
     let req = SignableRequest::new("GET", uri, &[])?;
     signer()
-        .presign_output(&req, expires, &PayloadHash::Unsigned, now())
+        .presign_output(&req, expires, &PayloadHash::empty(), now())
         .map(drop)
 }
 

@@ -543,13 +543,20 @@ fn sign_both(signer: &awsig::Signer, host: &str) -> [Result<(), awsig::Error>; 2
             .unwrap()
     };
     let payload = awsig::PayloadHash::empty();
+    // What a presigned URL of the signer's service stands for: S3 does not
+    // hash the body of a presigned request.
+    let presigned = if signer.settings().content_sha256 == awsig::ContentSha256Header::Include {
+        awsig::PayloadHash::Unsigned
+    } else {
+        payload
+    };
     [
         signer.sign(&mut request(), &payload, now).map(|_| ()),
         signer
             .presign(
                 &mut request(),
                 std::time::Duration::from_secs(60),
-                &payload,
+                &presigned,
                 now,
             )
             .map(|_| ()),

@@ -110,6 +110,7 @@ const AUTHORITIES: &[&str] = &[
     "[::ffff:192.0.2.1]",
     "user:Pass@Example.com",
     "example.com:01808",
+    "example.com:018081",
     "127.1:8080",
     "0x7f.0.0.1",
     "2130706433",
@@ -428,13 +429,15 @@ fn signs_and_verifies(
     )
     .unwrap()
     .with_settings(settings);
+    // A presigned S3 URL stands for UNSIGNED-PAYLOAD; other services hash
+    // the body.
+    let presigned = if s3 {
+        PayloadHash::Unsigned
+    } else {
+        PayloadHash::empty()
+    };
     let signed = if presign {
-        signer.presign(
-            &mut req,
-            Duration::from_secs(60),
-            &PayloadHash::Unsigned,
-            now(),
-        )
+        signer.presign(&mut req, Duration::from_secs(60), &presigned, now())
     } else {
         signer.sign(&mut req, &PayloadHash::empty(), now())
     };
@@ -442,7 +445,7 @@ fn signs_and_verifies(
         return Ok(false);
     }
     let sent = as_sent(&req, Client::Hyper);
-    let payload = if presign {
+    let payload = if presign && s3 {
         Payload::Hash(PayloadHash::Unsigned)
     } else {
         Payload::Body(b"")
@@ -800,4 +803,98 @@ fn two_hosts_are_refused() {
             )
             .is_err()
     );
+}
+
+// ---------------------------------------------------------------------------
+// The payload hash: signed as the server will compute it
+
+/// For every service preset, header signing and presigning, each payload
+/// hash a caller may give (`UNSIGNED-PAYLOAD`, the body's SHA-256, another
+/// body's) and each `x-amz-content-sha256` the request may carry (none,
+/// `UNSIGNED-PAYLOAD`, the body's hash): signing either refuses with
+/// `Error::PayloadNotDeclared` (or, for a declared header the payload
+/// contradicts, `InvalidHeaderValue`), or makes a request the verifier
+/// accepts as a server holding the body reads it (`ServiceRules::ByService`,
+/// `Payload::Body`), or refuses for the body's hash alone
+/// (`XAmzContentSHA256Mismatch`, `SignatureDoesNotMatch` for another body).
+#[test]
+fn every_payload_hash_signed_is_the_one_the_server_computes() {
+    let services = [
+        "s3",
+        "s3-object-lambda",
+        "aoss",
+        "sqs",
+        "execute-api",
+        "lambda",
+        "service",
+    ];
+    let body = b"the body".to_vec();
+    let hash = PayloadHash::of(&body);
+    let other = PayloadHash::of(b"another body");
+    let mut signed = 0;
+    let mut refused = 0;
+    for service in services {
+        for presign in [false, true] {
+            for payload in [PayloadHash::Unsigned, hash, other] {
+                for declared in [None, Some(PayloadHash::Unsigned), Some(hash)] {
+                    let mut b = http::Request::builder()
+                        .method("PUT")
+                        .uri("https://example.amazonaws.com/p");
+                    if let Some(d) = declared {
+                        b = b.header("x-amz-content-sha256", d.as_str());
+                    }
+                    let mut req = b.body(body.clone()).unwrap();
+                    let signer = Signer::new(credentials(8, None), "us-east-1", service).unwrap();
+                    let result = if presign {
+                        signer.presign(&mut req, Duration::from_secs(60), &payload, now())
+                    } else {
+                        signer.sign(&mut req, &payload, now())
+                    };
+                    let case =
+                        format!("{service} presign={presign} {payload:?} declared={declared:?}");
+                    match result {
+                        Err(awsig::Error::PayloadNotDeclared { .. }) => {
+                            // Refused only where the server would compute
+                            // another hash than the one given.
+                            assert!(declared.is_none(), "{case}");
+                            refused += 1;
+                            continue;
+                        }
+                        Err(awsig::Error::InvalidHeaderValue { ref name, .. })
+                            if name == "x-amz-content-sha256" =>
+                        {
+                            assert_ne!(declared, Some(payload), "{case}");
+                            refused += 1;
+                            continue;
+                        }
+                        Err(e) => panic!("{case}: {e}"),
+                        Ok(_) => {}
+                    }
+                    let sent = as_sent(&req, Client::Hyper);
+                    let policy = Policy::new().with_regions(["us-east-1"]);
+                    let verdict = verify_request(
+                        &sent,
+                        Payload::Body(&body),
+                        &credentials(8, None),
+                        now(),
+                        &policy,
+                    );
+                    if payload == other {
+                        // Signed for another body: refused, never accepted.
+                        assert!(verdict.is_err(), "{case}: accepted another body's hash");
+                    } else {
+                        assert!(
+                            verdict.is_ok(),
+                            "{case}: signed but refused: {}",
+                            verdict.unwrap_err()
+                        );
+                    }
+                    signed += 1;
+                }
+            }
+        }
+    }
+    println!("{signed} signed, {refused} refused");
+    assert_eq!(signed + refused, services.len() * 2 * 3 * 3);
+    assert!(signed > 0 && refused > 0);
 }

@@ -86,7 +86,8 @@ impl PreparedRequest<'_> {
     /// # Errors
     ///
     /// - [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange) when `now` is before 1970 or after the year 9999;
-    /// - [`Error::InvalidPayloadHash`](crate::Error::InvalidPayloadHash) never for a [`PayloadHash`](crate::PayloadHash), which is valid by construction.
+    /// - [`Error::InvalidPayloadHash`](crate::Error::InvalidPayloadHash) never for a [`PayloadHash`](crate::PayloadHash), which is valid by construction;
+    /// - [`Error::PayloadNotDeclared`](crate::Error::PayloadNotDeclared) for `UNSIGNED-PAYLOAD` when the prepared request does not sign `x-amz-content-sha256` (see [`Signer::sign_into`]).
     pub fn sign_into(
         &self,
         payload: &PayloadHash,
@@ -95,6 +96,12 @@ impl PreparedRequest<'_> {
     ) -> Result<Signature, Error> {
         out.reset();
         let signer = self.signer;
+        if *payload == PayloadHash::Unsigned && !self.template.signs_payload_header() {
+            return Err(Error::PayloadNotDeclared {
+                payload: payload.as_str().to_owned(),
+                reason: "this service hashes the body unless the request carries x-amz-content-sha256: prepare a request with that header set to UNSIGNED-PAYLOAD, or sign the body's SHA-256",
+            });
+        }
         let credentials = signer.credentials();
         let date = AmzDate::from_system_time(now)?;
         let token = signed_token(signer.settings(), credentials).unwrap_or_default();

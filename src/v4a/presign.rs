@@ -148,8 +148,11 @@ impl Signer {
     ///
     /// [`Error::ExpiresOutOfRange`], [`Error::PresignOutlivesCredentials`]
     /// (when the settings ask for that check), [`Error::InvalidQuery`] when
-    /// the query already holds one of [`AUTH_PARAMS`], and as
-    /// [`Signer::signing_output`].
+    /// the query already holds one of [`AUTH_PARAMS`],
+    /// [`Error::PayloadNotDeclared`] when the payload hash is not what the
+    /// server computes for a presigned request (S3 reads `UNSIGNED-PAYLOAD`,
+    /// other services hash the body, unless the request carries
+    /// `x-amz-content-sha256`), and as [`Signer::signing_output`].
     pub fn presign_output(
         &self,
         request: &SignableRequest<'_>,
@@ -242,6 +245,13 @@ impl Signer {
         check_presignable(request, &AUTH_PARAMS)?;
         crate::presign::check_declared_payload(request, payload)?;
         crate::sign::check_streaming(request, payload)?;
+        crate::sign::check_payload_mode(
+            self.settings(),
+            self.service().as_str(),
+            request,
+            payload,
+            true,
+        )?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, self.settings(), &additions)?;
 

@@ -204,7 +204,9 @@ impl Signer {
     /// What canonicalizing the request refuses (a malformed path, query or
     /// header, too many headers, no host), a signing time out of range,
     /// [`Error::InvalidPayloadHash`] for the SigV4 streaming markers (their
-    /// chunks are signed with HMAC, which a SigV4a request cannot use), and
+    /// chunks are signed with HMAC, which a SigV4a request cannot use),
+    /// [`Error::PayloadNotDeclared`] for `UNSIGNED-PAYLOAD` where the
+    /// service hashes the body and the request does not declare it, and
     /// as [`SigningKey::derive`].
     pub fn signing_output(
         &self,
@@ -306,6 +308,13 @@ impl Signer {
         crate::sign::check_path_to_sign(request, &self.settings)?;
         crate::sign::check_header_signable(request)?;
         crate::sign::check_streaming(request, payload)?;
+        crate::sign::check_payload_mode(
+            &self.settings,
+            self.service().as_str(),
+            request,
+            payload,
+            false,
+        )?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, &self.settings, &additions)?;
         plan.collect_params(request, &[])?;
