@@ -347,10 +347,22 @@ pub(crate) fn host_for_signing<'a>(
     let Some(port) = port else {
         return Ok(hostport);
     };
-    if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+    // Leading zeros are allowed (`:018081` is port 18081, as clients read it).
+    let digits = port.trim_start_matches('0');
+    if port.is_empty()
+        || port.len() > 16
+        || digits.len() > 5
+        || !port.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad("the port is not a number from 0 to 65535"));
     }
-    let number: u32 = port.parse().map_err(|_| bad("the port is not a number"))?;
+    let number: u32 = if digits.is_empty() {
+        0
+    } else {
+        digits
+            .parse()
+            .map_err(|_| bad("the port is not a number"))?
+    };
     if number > 65_535 {
         return Err(bad("the port is not a number from 0 to 65535"));
     }

@@ -1981,3 +1981,122 @@ fn credentials_endpoint_failures_name_the_url() {
             .any(|l| l == "PUT /latest/api/token HTTP/1.1")
     );
 }
+
+/// What a new user ran into: a presigned URL of a service whose preset
+/// signs `x-amz-content-sha256` (OpenSearch Serverless) stands for
+/// UNSIGNED-PAYLOAD as S3's does; a stray `X-Amz-Security-Token` header is
+/// dropped, not sent unsigned; a user name or password in the URL, and a
+/// `Content-Length` that is not the body's, are refused (neither is what
+/// is signed); a port written with a leading zero is the port.
+#[test]
+fn what_is_sent_is_what_is_signed_for_a_new_users_inputs() {
+    let time = "2015-08-30T12:36:00Z";
+    let now = awsig::AmzDate::parse_rfc3339(time)
+        .unwrap()
+        .to_system_time();
+    let server = verifying_server(now);
+    let base = [
+        "--example-credentials",
+        "--time",
+        time,
+        "--region",
+        "us-east-1",
+    ];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = extra.to_vec();
+        a.splice(1..1, base);
+        awsig(&a, &[])
+    };
+
+    // aoss presigned, with and without a body: curl's request verifies.
+    for data in [None, Some("abc")] {
+        let url = format!("{server}/index/_search");
+        let mut args = vec!["presign", "--service", "aoss", "--curl"];
+        if let Some(d) = data {
+            args.extend(["-X", "PUT", "--data", d]);
+        }
+        args.push(&url);
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let command = String::from_utf8(out.stdout).unwrap();
+        assert!(command.contains("X-Amz-SignedHeaders=host&"), "{command}");
+        let (status, answer) = run_curl(&command);
+        assert_eq!(status, Some(0), "{command}");
+        assert!(answer.ends_with(" 200"), "{answer}\n{command}");
+    }
+
+    // A stray token header: dropped with a warning; the request verifies.
+    let url = format!("{server}/stage/p");
+    let out = run(&[
+        "sign",
+        "--service",
+        "execute-api",
+        "-H",
+        "X-Amz-Security-Token: tok",
+        "--curl",
+        &url,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let command = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !command
+            .to_ascii_lowercase()
+            .contains("x-amz-security-token"),
+        "{command}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("X-Amz-Security-Token: dropped"));
+    let (_, answer) = run_curl(&command);
+    assert!(answer.ends_with(" 200"), "{answer}");
+
+    // A password in the URL: refused, and not echoed.
+    let with_password = server.replacen("http://", "http://user:s3cr3t@", 1) + "/x";
+    for sub in ["sign", "presign"] {
+        let out = run(&[sub, "--service", "execute-api", &with_password]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("user name or password") && !err.contains("s3cr3t"),
+            "{err}"
+        );
+    }
+
+    // A Content-Length that is not the body's.
+    let out = run(&[
+        "sign",
+        "--service",
+        "execute-api",
+        "-X",
+        "POST",
+        "-H",
+        "Content-Length: 5",
+        "--data",
+        "abc",
+        &url,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Content-Length: 5") && err.contains("3 bytes"),
+        "{err}"
+    );
+
+    // A port with a leading zero is the port: signed, sent by curl, and
+    // verified.
+    let (host, port) = server.rsplit_once(':').unwrap();
+    let zero = format!("{host}:0{port}/x");
+    let out = run(&["sign", "--service", "execute-api", "--curl", &zero]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let command = String::from_utf8(out.stdout).unwrap();
+    let (_, answer) = run_curl(&command);
+    assert!(answer.ends_with(" 200"), "{answer}\n{command}");
+}

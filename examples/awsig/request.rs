@@ -240,8 +240,20 @@ pub fn url_to_send(url: &str) -> String {
     out
 }
 
+/// The URL with anything between `://` and `@` in its authority hidden.
+fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest.get(..end).and_then(|a| a.rfind('@')) {
+        Some(at) => format!("{scheme}://***{}", rest.get(at..).unwrap_or("")),
+        None => url.to_owned(),
+    }
+}
+
 fn url_failure(url: &str, e: &awsig::Error) -> Failure {
-    Failure::usage(format!("{url:?}: {e}"))
+    Failure::usage(format!("{:?}: {e}", redact_userinfo(url)))
 }
 
 /// Reads the body, picks the service and region, checks them against the
@@ -275,6 +287,27 @@ pub fn prepare(
     }
     let probe =
         SignableRequest::new(&request.method, &url, &[]).map_err(|e| url_failure(&url, &e))?;
+    // A user name or password in the URL is never signed, and curl would
+    // send it as an Authorization: Basic header beside the signature.
+    if redact_userinfo(&request.url) != request.url {
+        return Err(Failure::usage(format!(
+            "{:?} holds a user name or password before '@': the signature is the              request's credentials, so remove it",
+            redact_userinfo(&request.url)
+        )));
+    }
+    // The body is what is sent and signed: a Content-Length that says
+    // otherwise would send another request than the one signed.
+    for h in &request.headers {
+        if h.name.eq_ignore_ascii_case("content-length")
+            && h.value.trim().parse::<usize>().ok() != Some(body.len())
+        {
+            return Err(Failure::usage(format!(
+                "-H 'Content-Length: {}': the body is {} bytes; leave Content-Length out                  (it is not needed to sign) or give the body's length",
+                h.value.trim(),
+                body.len()
+            )));
+        }
+    }
     let host = probe
         .host()
         .ok_or_else(|| {
@@ -376,7 +409,19 @@ pub fn prepare(
             .iter()
             .map(|h| (h.name.clone(), h.value.clone().into_bytes())),
     );
-    let s3 = matches!(service_name.as_str(), "s3" | "s3-object-lambda");
+    // The session token is the credentials': signing sets it, or leaves it
+    // out when they have none.
+    let before = fields.len();
+    fields.retain(|(n, _)| !n.eq_ignore_ascii_case("x-amz-security-token"));
+    if fields.len() < before {
+        ctx.warn(
+            "-H X-Amz-Security-Token: dropped; the token comes with the credentials              (AWS_SESSION_TOKEN, a profile or --example-credentials), and signing sets it",
+        );
+    }
+    // A presigned URL of a service whose preset signs x-amz-content-sha256
+    // (S3) stands for UNSIGNED-PAYLOAD: the server does not hash its body.
+    let s3 =
+        awsig::Settings::for_service(&service_name).content_sha256 == ContentSha256Header::Include;
     let payload = if request.unsigned_payload || (presign && s3) {
         PayloadHash::Unsigned
     } else {
