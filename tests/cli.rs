@@ -2100,3 +2100,32 @@ fn what_is_sent_is_what_is_signed_for_a_new_users_inputs() {
     let (_, answer) = run_curl(&command);
     assert!(answer.ends_with(" 200"), "{answer}\n{command}");
 }
+
+/// Built without `chunked`, `sign --chunked` names the feature first,
+/// before asking for a region or credentials it would not use.
+#[cfg(not(feature = "chunked"))]
+#[test]
+fn sign_chunked_names_its_feature_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::write(&data, b"abc").unwrap();
+    let out = awsig(
+        &[
+            "sign",
+            "--chunked",
+            "64KiB",
+            "--data-file",
+            data.to_str().unwrap(),
+            "--body-out",
+            dir.path().join("out").to_str().unwrap(),
+            "https://example.com/x",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--features chunked") && !err.contains("region"),
+        "{err}"
+    );
+}

@@ -44,6 +44,11 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
              for a URL valid for a time"
         )));
     }
+    // Before anything else is asked for: this build cannot do it at all.
+    #[cfg(not(feature = "chunked"))]
+    if args.chunked.chunked.is_some() {
+        return Err(super::chunked::unavailable());
+    }
     let now = args.time.or_now(ctx);
     let prepared = prepare(
         &args.request,
@@ -54,10 +59,6 @@ pub fn run(args: &Args, ctx: &mut Ctx<'_>) -> Result<u8, Failure> {
         false,
         ctx,
     )?;
-    #[cfg(not(feature = "chunked"))]
-    if args.chunked.chunked.is_some() {
-        return Err(super::chunked::unavailable());
-    }
     #[cfg(feature = "chunked")]
     if let Some(upload) = super::chunked::upload(&args.chunked, prepared.body.len())? {
         let prepared = super::chunked::declare(prepared, &upload)?;
