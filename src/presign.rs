@@ -502,14 +502,18 @@ impl Signer {
         crate::sign::check_streaming(request, payload)?;
         check_declared_payload(request, payload)?;
         let (secs, date) = self.presign_checks(credentials, expires, now)?;
-        check_presignable(request, &AUTH_PARAMS)?;
-        crate::sign::check_payload_mode(
-            self.settings(),
-            self.service().as_str(),
-            request,
-            payload,
-            true,
-        )?;
+        // After the request's own checks (which a template's shape has
+        // passed before), so that a request wrong in both ways is refused
+        // for the same reason on every path.
+        let check_payload = || {
+            crate::sign::check_payload_mode(
+                self.settings(),
+                self.service().as_str(),
+                request,
+                payload,
+                true,
+            )
+        };
         let token = credentials.session_token();
         let shape = PresignShape {
             header: HeaderShape {
@@ -525,6 +529,7 @@ impl Signer {
         let mut text = Vec::new();
         let mut layout = Layout::new();
         let memo = template::lookup(Kind::Presign, &shape, |template| {
+            check_payload()?;
             let signed = template.signed_headers();
             text.reserve_exact(text_room(credentials, signed.len()));
             let list = SignedList::Bytes(signed);
@@ -538,10 +543,10 @@ impl Signer {
                 secs,
             );
             let token = TokenText::Encoded(token.unwrap_or_default().as_bytes());
-            template.digest(&date, payload, token)
+            Ok(template.digest(&date, payload, token))
         });
         let digest = match memo {
-            Some(digest) => digest,
+            Some(digest) => digest?,
             None => {
                 let (digest, plain_text, plain_layout) = self.presign_plan(
                     credentials,
@@ -549,8 +554,9 @@ impl Signer {
                     secs,
                     changing,
                     payload.as_str(),
-                    |plan, settings| plan.hash(settings),
+                    |plan, settings| check_payload().map(|()| plan.hash(settings)),
                 )?;
+                let digest = digest?;
                 text = plain_text;
                 layout = plain_layout;
                 template::learn(Kind::Presign, &shape, |template, scratch| {

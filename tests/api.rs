@@ -351,3 +351,39 @@ fn stage_types_display_the_spec_text() {
     assert!(red.contains("x-amz-security-token:<redacted>"));
     assert!(!format!("{creq:?}").contains("TOKEN"));
 }
+
+/// The stages write any payload hash they are given, as botocore does;
+/// signing and presigning refuse the ones the server would not compute
+/// (UNSIGNED-PAYLOAD undeclared where SQS hashes the body), for SigV4 and
+/// SigV4a alike.
+#[test]
+fn stages_write_any_payload_hash_signing_refuses_the_undeclared() {
+    let req = SignableRequest::new("POST", "https://sqs.us-east-1.amazonaws.com/", &[]).unwrap();
+    let expires = std::time::Duration::from_secs(60);
+    let unsigned = PayloadHash::Unsigned;
+    let refused =
+        |r: Result<(), awsig::Error>| matches!(r, Err(awsig::Error::PayloadNotDeclared { .. }));
+    let s = signer("sqs");
+    let creq = s.canonical_request(&req, &unsigned, t(1)).unwrap();
+    assert!(creq.to_string().ends_with("\nUNSIGNED-PAYLOAD"));
+    s.presign_canonical_request(&req, expires, &unsigned, t(1))
+        .unwrap();
+    assert!(refused(s.signing_output(&req, &unsigned, t(1)).map(drop)));
+    assert!(refused(
+        s.presign_output(&req, expires, &unsigned, t(1)).map(drop)
+    ));
+    #[cfg(feature = "sigv4a")]
+    {
+        let creds =
+            Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").unwrap();
+        let v4a = awsig::v4a::Signer::new(creds, "*", "sqs").unwrap();
+        let creq = v4a.canonical_request(&req, &unsigned, t(1)).unwrap();
+        assert!(creq.to_string().ends_with("\nUNSIGNED-PAYLOAD"));
+        v4a.presign_canonical_request(&req, expires, &unsigned, t(1))
+            .unwrap();
+        assert!(refused(v4a.signing_output(&req, &unsigned, t(1)).map(drop)));
+        assert!(refused(
+            v4a.presign_output(&req, expires, &unsigned, t(1)).map(drop)
+        ));
+    }
+}

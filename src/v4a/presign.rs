@@ -182,8 +182,18 @@ impl Signer {
         let key = self.key_for(credentials)?;
         let (digest, mut text, mut layout) =
             self.presign_plan(credentials, request, secs, &date, payload, |plan| {
-                plan.hash(self.settings())
+                // Presigning, not the canonical-request stage, refuses a
+                // payload hash the server would not compute.
+                crate::sign::check_payload_mode(
+                    self.settings(),
+                    self.service().as_str(),
+                    request,
+                    payload,
+                    true,
+                )
+                .map(|()| plan.hash(self.settings()))
             })?;
+        let digest = digest?;
         let signature = key.sign(&StringToSign::from_digest(self.scope(&date), &digest));
         text.put(b"X-Amz-Signature=");
         let start = text.len();
@@ -245,13 +255,6 @@ impl Signer {
         check_presignable(request, &AUTH_PARAMS)?;
         crate::presign::check_declared_payload(request, payload)?;
         crate::sign::check_streaming(request, payload)?;
-        crate::sign::check_payload_mode(
-            self.settings(),
-            self.service().as_str(),
-            request,
-            payload,
-            true,
-        )?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, self.settings(), &additions)?;
 

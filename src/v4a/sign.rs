@@ -236,6 +236,15 @@ impl Signer {
         let token = signed_token(&self.settings, credentials).map(str::as_bytes);
         let (authorization, signature) =
             self.with_header_plan(request, &date, payload, token, |plan| {
+                // Signing, not the canonical-request stage, refuses a
+                // payload hash the server would not compute.
+                crate::sign::check_payload_mode(
+                    &self.settings,
+                    self.service().as_str(),
+                    request,
+                    payload,
+                    false,
+                )?;
                 let digest = plan.hash(&self.settings);
                 let signature = key.sign(&StringToSign::from_digest(self.scope(&date), &digest));
                 let auth = self.authorization(credentials, &date, plan, &signature)?;
@@ -308,13 +317,6 @@ impl Signer {
         crate::sign::check_path_to_sign(request, &self.settings)?;
         crate::sign::check_header_signable(request)?;
         crate::sign::check_streaming(request, payload)?;
-        crate::sign::check_payload_mode(
-            &self.settings,
-            self.service().as_str(),
-            request,
-            payload,
-            false,
-        )?;
         let mut plan = Plan::start(request, payload);
         plan.collect_fields(request, &self.settings, &additions)?;
         plan.collect_params(request, &[])?;
