@@ -528,7 +528,7 @@ impl ChainBuilder {
 ///
 /// /// Your HTTP client (ureq, reqwest, hyper, ...).
 /// fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, String> {
-///     # unimplemented!()
+///     # Err(format!("no HTTP client in this example for {}", request.uri()))
 /// }
 ///
 /// let mut chain = DefaultChain::new(SystemEnvironment, None)?;
